@@ -1,0 +1,133 @@
+package org.soundstorm4j.backend;
+
+/**
+ * Device memory and the ops of the SoundStorm Conformer. The network is written once, in
+ * {@code org.soundstorm4j.model.Conformer}, against this interface; a backend only computes ops.
+ *
+ * <p>All float tensors are row-major. "rows" is {@code batch * frames}: sequences of a batch are
+ * padded to the same number of frames and each op that mixes frames takes the per-sequence
+ * lengths, so a sequence's results never depend on what lies in its padding.
+ *
+ * <p>Ops may not be called concurrently on one backend instance.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short name: "cpu", "opencl", "cuda". */
+    String name();
+
+    /** One line saying which device and code path run (for logs and {@code info}). */
+    String description();
+
+    /** A zero-filled float tensor of {@code size} elements. */
+    Tensor allocate(long size);
+
+    /** A float tensor holding a copy of {@code values} (one host-to-device transfer). */
+    Tensor upload(float[] values);
+
+    /** A zero-filled int tensor of {@code size} elements. */
+    IntTensor allocateInts(long size);
+
+    /** Copies {@code values} (exactly {@code dst.size()} of them) into {@code dst}. */
+    void write(IntTensor dst, int[] values);
+
+    /** Copies all of {@code src} into {@code dst} (exactly {@code src.size()} elements). */
+    void read(Tensor src, float[] dst);
+
+    /**
+     * Uploads a weight matrix {@code W[rows, cols]} (row-major, PyTorch Linear layout: rows are
+     * output features) for {@link #linear}.
+     */
+    MatrixWeight uploadMatrix(float[] values, int rows, int cols);
+
+    /**
+     * Input embedding. For frame t of sequence b with {@code t < lengths[b]}:
+     * {@code out[b,t,:] = sum_q codeEmbeds[q*(codebookSize+1) + tokens[b,t,q], :]
+     * + semanticEmbeds[semantic[b,t], :]}; padded frames get zeros.
+     *
+     * @param tokens         {@code [batch, frames, levels]} acoustic ids, {@code codebookSize} = mask
+     * @param semantic       {@code [batch, frames]} semantic ids at the codec frame rate
+     * @param lengths        {@code [batch]} valid frames per sequence
+     * @param codeEmbeds     {@code [levels * (codebookSize + 1), dim]}
+     * @param semanticEmbeds {@code [semanticVocab, dim]}
+     * @param out            {@code [batch, frames, dim]}
+     */
+    void embedSum(IntTensor tokens, IntTensor semantic, IntTensor lengths, Tensor codeEmbeds,
+                  Tensor semanticEmbeds, Tensor out, int batch, int frames, int levels,
+                  int codebookSize, int dim);
+
+    /**
+     * LayerNorm over the last dimension (biased variance, eps 1e-5):
+     * {@code out[r,:] = (x[r,:] - mean) / sqrt(var + 1e-5) * gamma + beta}. {@code out} may be
+     * {@code x}.
+     *
+     * @param x     {@code [rows, dim]}
+     * @param gamma {@code [dim]}
+     * @param beta  {@code [dim]}
+     * @param out   {@code [rows, dim]}
+     */
+    void layerNorm(Tensor x, Tensor gamma, Tensor beta, Tensor out, int rows, int dim);
+
+    /**
+     * {@code out = act(x W^T + bias)}.
+     *
+     * @param x    {@code [rows, w.cols()]}
+     * @param bias {@code [w.rows()]} or null
+     * @param out  {@code [rows, w.rows()]}, not {@code x}
+     */
+    void linear(Tensor x, MatrixWeight w, Tensor bias, Activation act, Tensor out, int rows);
+
+    /**
+     * {@code out += scale * (x W^T + bias)}: a linear layer added to a residual stream.
+     *
+     * @param x    {@code [rows, w.cols()]}
+     * @param bias {@code [w.rows()]} or null
+     * @param out  {@code [rows, w.rows()]}, not {@code x}
+     */
+    void linearAccumulate(Tensor x, MatrixWeight w, Tensor bias, float scale, Tensor out, int rows);
+
+    /**
+     * Bidirectional multi-head attention with rotary position embedding (GPT-NeoX rotate_half,
+     * theta 10000, over the whole head, positions 0.. per sequence) applied to q and k, scores
+     * scaled by {@code 1/sqrt(dimHead)}, keys at frames {@code >= lengths[b]} masked out.
+     * Query rows of padded frames get zeros.
+     *
+     * @param q   {@code [batch, frames, heads * dimHead]}
+     * @param kv  {@code [batch, frames, 2 * heads * dimHead]}: k in the first half, v in the second
+     * @param out {@code [batch, frames, heads * dimHead]}
+     */
+    void attention(Tensor q, Tensor kv, IntTensor lengths, AttentionShape shape, Tensor out);
+
+    /**
+     * Gated linear unit over channels: {@code out[r,c] = x[r,c] * sigmoid(x[r, channels + c])}.
+     *
+     * @param x   {@code [rows, 2 * channels]}
+     * @param out {@code [rows, channels]}
+     */
+    void glu(Tensor x, Tensor out, int rows, int channels);
+
+    /**
+     * Depthwise 1-D convolution over frames with 'same' padding (left {@code kernel/2}, right
+     * {@code kernel/2 - (kernel+1)%2}), then Swish. Frames outside {@code [0, lengths[b])} read as
+     * zero, so padding never leaks into a sequence; padded output frames get zeros.
+     *
+     * @param x      {@code [batch, frames, channels]}
+     * @param weight {@code [channels, kernel]}
+     * @param bias   {@code [channels]}
+     * @param out    {@code [batch, frames, channels]}, not {@code x}
+     */
+    void depthwiseConvSwish(Tensor x, Tensor weight, Tensor bias, IntTensor lengths, Tensor out,
+                            int batch, int frames, int channels, int kernel);
+
+    /**
+     * The conv module's ChanLayerNorm: per row, {@code (x - mean) / sqrt(max(var, 1e-6)) * gamma}
+     * (biased variance, no beta). {@code out} may be {@code x}.
+     *
+     * @param x     {@code [rows, channels]}
+     * @param gamma {@code [channels]}
+     */
+    void chanNorm(Tensor x, Tensor gamma, Tensor out, int rows, int channels);
+
+    /** Frees every tensor this backend made. Using them afterwards is an error. */
+    @Override
+    void close();
+}

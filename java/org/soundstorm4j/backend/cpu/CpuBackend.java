@@ -1,0 +1,336 @@
+package org.soundstorm4j.backend.cpu;
+
+import org.soundstorm4j.backend.Activation;
+import org.soundstorm4j.backend.AttentionShape;
+import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.MatrixWeight;
+import org.soundstorm4j.backend.Tensor;
+
+/**
+ * The pure-Java backend: the reference every other backend is checked against, and the default
+ * where no GPU exists. Matrix products run a register-tiled micro-kernel on packed weights
+ * ({@link CpuKernels}), split over one worker thread per core.
+ */
+public final class CpuBackend implements Backend {
+    /** Rows of A per matrix-product task: a multiple of the 6-row micro-tile. */
+    private static final int ROW_BLOCK = 48;
+    /** Packed panels per matrix-product task. */
+    private static final int PANELS_PER_TASK = 4;
+    private static final double LAYER_NORM_EPS = 1e-5;
+    private static final double CHAN_NORM_MIN_VAR = 1e-6;
+
+    private final CpuKernels kernels;
+    private final WorkerPool workers;
+    private final CpuAttention attention;
+    private volatile boolean closed;
+
+    /** A backend using every available core and the fastest kernels this JVM can run. */
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
+
+    /** A backend using {@code threads} worker threads. */
+    public CpuBackend(int threads) {
+        this(threads, CpuKernels.best());
+    }
+
+    CpuBackend(int threads, CpuKernels kernels) {
+        this.kernels = kernels;
+        this.workers = new WorkerPool(threads);
+        this.attention = new CpuAttention(kernels, workers);
+    }
+
+    @Override
+    public String name() {
+        return "cpu";
+    }
+
+    @Override
+    public String description() {
+        return "cpu: " + workers.threads() + " threads, " + kernels.description();
+    }
+
+    @Override
+    public Tensor allocate(long size) {
+        return new CpuTensor(new float[checkedSize(size)]);
+    }
+
+    @Override
+    public Tensor upload(float[] values) {
+        checkOpen();
+        return new CpuTensor(values.clone());
+    }
+
+    @Override
+    public IntTensor allocateInts(long size) {
+        return new CpuIntTensor(new int[checkedSize(size)]);
+    }
+
+    @Override
+    public void write(IntTensor dst, int[] values) {
+        int[] d = ints(dst);
+        if (values.length != d.length) {
+            throw new IllegalArgumentException("writing " + values.length + " ints into a tensor of " + d.length);
+        }
+        System.arraycopy(values, 0, d, 0, d.length);
+    }
+
+    @Override
+    public void read(Tensor src, float[] dst) {
+        float[] s = floats(src);
+        if (dst.length != s.length) {
+            throw new IllegalArgumentException("reading a tensor of " + s.length + " floats into " + dst.length);
+        }
+        System.arraycopy(s, 0, dst, 0, s.length);
+    }
+
+    @Override
+    public MatrixWeight uploadMatrix(float[] values, int rows, int cols) {
+        checkOpen();
+        if (rows < 1 || cols < 1 || (long) rows * cols != values.length) {
+            throw new IllegalArgumentException("matrix of " + rows + " x " + cols + " given " + values.length + " values");
+        }
+        return PackedMatrix.pack(values, 0, cols, rows, cols, kernels.panelWidth());
+    }
+
+    @Override
+    public void embedSum(IntTensor tokens, IntTensor semantic, IntTensor lengths, Tensor codeEmbeds,
+                         Tensor semanticEmbeds, Tensor out, int batch, int frames, int levels,
+                         int codebookSize, int dim) {
+        int[] tok = ints(tokens);
+        int[] sem = ints(semantic);
+        int[] len = ints(lengths);
+        float[] code = floats(codeEmbeds);
+        float[] semEmb = floats(semanticEmbeds);
+        float[] o = floats(out);
+        workers.forEach(batch * frames, row -> {
+            int b = row / frames;
+            int t = row % frames;
+            int dst = row * dim;
+            if (t >= len[b]) {
+                java.util.Arrays.fill(o, dst, dst + dim, 0f);
+                return;
+            }
+            System.arraycopy(semEmb, sem[row] * dim, o, dst, dim);
+            for (int q = 0; q < levels; q++) {
+                int src = (q * (codebookSize + 1) + tok[row * levels + q]) * dim;
+                for (int j = 0; j < dim; j++) {
+                    o[dst + j] += code[src + j];
+                }
+            }
+        });
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor gamma, Tensor beta, Tensor out, int rows, int dim) {
+        float[] in = floats(x);
+        float[] g = floats(gamma);
+        float[] bt = floats(beta);
+        float[] o = floats(out);
+        forEachRowChunk(rows, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                normalizeRow(in, o, r * dim, dim, g, bt, false);
+            }
+        });
+    }
+
+    @Override
+    public void chanNorm(Tensor x, Tensor gamma, Tensor out, int rows, int channels) {
+        float[] in = floats(x);
+        float[] g = floats(gamma);
+        float[] o = floats(out);
+        forEachRowChunk(rows, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                normalizeRow(in, o, r * channels, channels, g, null, true);
+            }
+        });
+    }
+
+    /**
+     * LayerNorm (eps added to the variance) or ChanLayerNorm (variance clamped from below, no
+     * beta) of one row. Mean and variance are accumulated in double: with the ChanLayerNorm clamp
+     * a float error in the mean is amplified up to 1000 times.
+     */
+    private static void normalizeRow(float[] in, float[] o, int off, int n, float[] gamma, float[] beta,
+                                     boolean clampVariance) {
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += in[off + j];
+        }
+        double mean = sum / n;
+        double sq = 0;
+        for (int j = 0; j < n; j++) {
+            double d = in[off + j] - mean;
+            sq += d * d;
+        }
+        double var = sq / n;
+        double inv = clampVariance ? 1.0 / Math.sqrt(Math.max(var, CHAN_NORM_MIN_VAR))
+                : 1.0 / Math.sqrt(var + LAYER_NORM_EPS);
+        for (int j = 0; j < n; j++) {
+            float v = (float) ((in[off + j] - mean) * inv) * gamma[j];
+            o[off + j] = beta == null ? v : v + beta[j];
+        }
+    }
+
+    @Override
+    public void linear(Tensor x, MatrixWeight w, Tensor bias, Activation act, Tensor out, int rows) {
+        gemm(x, w, bias, out, rows, act == Activation.SWISH ? Epilogue.SWISH : Epilogue.STORE, 1f);
+    }
+
+    @Override
+    public void linearAccumulate(Tensor x, MatrixWeight w, Tensor bias, float scale, Tensor out, int rows) {
+        gemm(x, w, bias, out, rows, Epilogue.ACCUMULATE, scale);
+    }
+
+    private void gemm(Tensor x, MatrixWeight w, Tensor bias, Tensor out, int rows, Epilogue epilogue, float scale) {
+        PackedMatrix b = packed(w);
+        float[] a = floats(x);
+        float[] c = floats(out);
+        float[] bi = bias == null ? null : floats(bias);
+        if (a == c) {
+            throw new IllegalArgumentException("linear: out must not be the input");
+        }
+        requireSize("linear input", a, (long) rows * b.cols);
+        requireSize("linear output", c, (long) rows * b.rows);
+        if (bi != null) {
+            requireSize("linear bias", bi, b.rows);
+        }
+        int rowBlocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+        int panels = b.panels();
+        int panelChunks = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+        workers.forEach(rowBlocks * panelChunks, task -> {
+            int i0 = (task / panelChunks) * ROW_BLOCK;
+            int p0 = (task % panelChunks) * PANELS_PER_TASK;
+            int m = Math.min(ROW_BLOCK, rows - i0);
+            kernels.gemm(a, i0 * b.cols, b.cols, m, b, p0, Math.min(panels, p0 + PANELS_PER_TASK),
+                    c, i0 * b.rows, b.rows, bi, epilogue, scale);
+        });
+    }
+
+    @Override
+    public void attention(Tensor q, Tensor kv, IntTensor lengths, AttentionShape shape, Tensor out) {
+        float[] qa = floats(q);
+        float[] kva = floats(kv);
+        float[] o = floats(out);
+        requireSize("attention q", qa, (long) shape.rows() * shape.inner());
+        requireSize("attention kv", kva, 2L * shape.rows() * shape.inner());
+        requireSize("attention out", o, (long) shape.rows() * shape.inner());
+        attention.run(qa, kva, ints(lengths), shape, o);
+    }
+
+    @Override
+    public void glu(Tensor x, Tensor out, int rows, int channels) {
+        float[] in = floats(x);
+        float[] o = floats(out);
+        forEachRowChunk(rows, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) {
+                kernels.gluRow(in, r * 2 * channels, o, r * channels, channels);
+            }
+        });
+    }
+
+    @Override
+    public void depthwiseConvSwish(Tensor x, Tensor weight, Tensor bias, IntTensor lengths, Tensor out,
+                                   int batch, int frames, int channels, int kernel) {
+        float[] in = floats(x);
+        float[] w = floats(weight);
+        float[] bi = floats(bias);
+        float[] o = floats(out);
+        int[] len = ints(lengths);
+        if (in == o) {
+            throw new IllegalArgumentException("depthwiseConvSwish: out must not be the input");
+        }
+        // [channels, kernel] -> [kernel, channels], so the inner loop runs over contiguous channels
+        float[] wt = new float[kernel * channels];
+        for (int c = 0; c < channels; c++) {
+            for (int j = 0; j < kernel; j++) {
+                wt[j * channels + c] = w[c * kernel + j];
+            }
+        }
+        int padLeft = kernel / 2;
+        forEachRowChunk(batch * frames, (r0, r1) -> {
+            for (int row = r0; row < r1; row++) {
+                int b = row / frames;
+                int t = row % frames;
+                int dst = row * channels;
+                if (t >= len[b]) {
+                    java.util.Arrays.fill(o, dst, dst + channels, 0f);
+                    continue;
+                }
+                System.arraycopy(bi, 0, o, dst, channels);
+                int jFrom = Math.max(0, padLeft - t);
+                int jTo = Math.min(kernel, len[b] - t + padLeft);
+                for (int j = jFrom; j < jTo; j++) {
+                    int src = (b * frames + t + j - padLeft) * channels;
+                    int wo = j * channels;
+                    for (int c = 0; c < channels; c++) {
+                        o[dst + c] += wt[wo + c] * in[src + c];
+                    }
+                }
+                kernels.swish(o, dst, channels);
+            }
+        });
+    }
+
+    /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */
+    private void forEachRowChunk(int rows, RowRange body) {
+        int chunks = Math.min(rows, 4 * workers.threads());
+        int per = (rows + chunks - 1) / chunks;
+        workers.forEach((rows + per - 1) / per, i -> body.run(i * per, Math.min(rows, (i + 1) * per)));
+    }
+
+    @FunctionalInterface
+    private interface RowRange {
+        void run(int from, int to);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        workers.close();
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CPU backend is closed");
+        }
+    }
+
+    private static int checkedSize(long size) {
+        if (size < 0 || size > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 elements, asked for " + size);
+        }
+        return (int) size;
+    }
+
+    private static void requireSize(String what, float[] array, long atLeast) {
+        if (array.length < atLeast) {
+            throw new IllegalArgumentException(what + " has " + array.length + " elements, needs " + atLeast);
+        }
+    }
+
+    private float[] floats(Tensor t) {
+        checkOpen();
+        if (!(t instanceof CpuTensor c)) {
+            throw new IllegalArgumentException("tensor " + t + " does not belong to the CPU backend");
+        }
+        return c.data();
+    }
+
+    private int[] ints(IntTensor t) {
+        checkOpen();
+        if (!(t instanceof CpuIntTensor c)) {
+            throw new IllegalArgumentException("int tensor " + t + " does not belong to the CPU backend");
+        }
+        return c.data();
+    }
+
+    private PackedMatrix packed(MatrixWeight w) {
+        checkOpen();
+        if (!(w instanceof PackedMatrix p) || p.width != kernels.panelWidth()) {
+            throw new IllegalArgumentException("matrix " + w + " was not uploaded to this CPU backend");
+        }
+        return p;
+    }
+}

@@ -1,0 +1,59 @@
+package org.soundstorm4j.backend.cpu;
+
+/**
+ * The inner loops of the CPU backend that decide its speed: the matrix-product micro-kernel and
+ * the element-wise functions that need {@code exp}. Two implementations: {@link VectorKernels}
+ * (the Vector API, when the JVM runs with {@code --add-modules jdk.incubator.vector}) and
+ * {@link ScalarKernels} (plain Java, the fallback). All are single-threaded; the backend splits
+ * the work.
+ */
+interface CpuKernels {
+
+    /** Columns per packed panel this implementation wants. */
+    int panelWidth();
+
+    /**
+     * {@code C[i, n] = epilogue((A B^T)[i, n] + bias[n])} for rows {@code i < m} and the columns of
+     * panels {@code [p0, p1)} of {@code b}.
+     *
+     * @param a    {@code A[m, b.cols]} at {@code aOff}, row stride {@code lda}
+     * @param c    {@code C[m, b.rows]} at {@code cOff}, row stride {@code ldc}
+     * @param bias {@code [b.rows]} or null
+     */
+    void gemm(float[] a, int aOff, int lda, int m, PackedMatrix b, int p0, int p1,
+              float[] c, int cOff, int ldc, float[] bias, Epilogue epilogue, float scale);
+
+    /** {@code out[o + j] = x[i + j] * sigmoid(x[i + channels + j])} for {@code j < channels}. */
+    void gluRow(float[] x, int i, float[] out, int o, int channels);
+
+    /** {@code x = x * sigmoid(x)} over {@code x[off, off + n)}. */
+    void swish(float[] x, int off, int n);
+
+    /** Softmax in place over {@code s[off, off + n)}; n >= 1. */
+    void softmax(float[] s, int off, int n);
+
+    /** Which implementation this is, for logs. */
+    String description();
+
+    /**
+     * The fastest implementation this JVM can run: the Vector API when its module is present,
+     * unless {@code -Dsoundstorm4j.cpu.kernels=scalar} asks for the fallback.
+     */
+    static CpuKernels best() {
+        boolean vectorModule = ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent();
+        String wanted = System.getProperty("soundstorm4j.cpu.kernels", "auto");
+        return switch (wanted) {
+            case "scalar" -> new ScalarKernels();
+            case "vector" -> {
+                if (!vectorModule) {
+                    throw new IllegalStateException("-Dsoundstorm4j.cpu.kernels=vector needs the JVM flag "
+                            + "--add-modules jdk.incubator.vector");
+                }
+                yield VectorKernelsLoader.load();
+            }
+            case "auto" -> vectorModule ? VectorKernelsLoader.load() : new ScalarKernels();
+            default -> throw new IllegalArgumentException("soundstorm4j.cpu.kernels must be auto, vector or scalar, not '"
+                    + wanted + "'");
+        };
+    }
+}

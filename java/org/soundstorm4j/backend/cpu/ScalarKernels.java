@@ -1,0 +1,96 @@
+package org.soundstorm4j.backend.cpu;
+
+/**
+ * {@link CpuKernels} in plain Java, for JVMs started without the Vector API module. Same packed
+ * layout and results as {@link VectorKernels} (up to rounding), written so that C2 can
+ * auto-vectorize the inner loops, but slower: the {@code exp} calls stay scalar.
+ */
+final class ScalarKernels implements CpuKernels {
+    private static final int NR = 16;
+    private static final int MR = 4;
+
+    @Override
+    public int panelWidth() {
+        return NR;
+    }
+
+    @Override
+    public String description() {
+        return "scalar Java (start the JVM with --add-modules jdk.incubator.vector for the Vector API)";
+    }
+
+    @Override
+    public void gemm(float[] a, int aOff, int lda, int m, PackedMatrix b, int p0, int p1,
+                     float[] c, int cOff, int ldc, float[] bias, Epilogue epilogue, float scale) {
+        if (b.width != NR) {
+            throw new IllegalArgumentException("matrix packed for width " + b.width + ", kernel wants " + NR);
+        }
+        int k = b.cols;
+        float[] bp = b.data;
+        float[] acc = new float[MR * NR];
+        for (int p = p0; p < p1; p++) {
+            int bo = p * k * NR;
+            int n0 = p * NR;
+            int nValid = Math.min(NR, b.rows - n0);
+            for (int i = 0; i < m; i += MR) {
+                int rows = Math.min(MR, m - i);
+                java.util.Arrays.fill(acc, 0f);
+                for (int r = 0; r < rows; r++) {
+                    int ar = aOff + (i + r) * lda;
+                    int accOff = r * NR;
+                    for (int kk = 0; kk < k; kk++) {
+                        float x = a[ar + kk];
+                        int o = bo + kk * NR;
+                        for (int j = 0; j < NR; j++) {
+                            acc[accOff + j] += x * bp[o + j];
+                        }
+                    }
+                }
+                for (int r = 0; r < rows; r++) {
+                    int cr = cOff + (i + r) * ldc + n0;
+                    for (int j = 0; j < nValid; j++) {
+                        float v = acc[r * NR + j] + (bias == null ? 0f : bias[n0 + j]);
+                        c[cr + j] = switch (epilogue) {
+                            case STORE -> v;
+                            case SWISH -> v / (1f + (float) Math.exp(-v));
+                            case ACCUMULATE -> c[cr + j] + scale * v;
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void gluRow(float[] x, int i, float[] out, int o, int channels) {
+        for (int j = 0; j < channels; j++) {
+            out[o + j] = x[i + j] / (1f + (float) Math.exp(-x[i + channels + j]));
+        }
+    }
+
+    @Override
+    public void swish(float[] x, int off, int n) {
+        for (int j = 0; j < n; j++) {
+            float v = x[off + j];
+            x[off + j] = v / (1f + (float) Math.exp(-v));
+        }
+    }
+
+    @Override
+    public void softmax(float[] s, int off, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) {
+            max = Math.max(max, s[off + j]);
+        }
+        float sum = 0f;
+        for (int j = 0; j < n; j++) {
+            float e = (float) Math.exp(s[off + j] - max);
+            s[off + j] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int j = 0; j < n; j++) {
+            s[off + j] *= inv;
+        }
+    }
+}

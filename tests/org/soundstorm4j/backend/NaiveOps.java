@@ -1,0 +1,140 @@
+package org.soundstorm4j.backend;
+
+/**
+ * The forward pass's ops written the obvious way in double precision: the oracle the backends'
+ * ops are tested against. Shapes as in {@link Backend}.
+ */
+public final class NaiveOps {
+    private NaiveOps() {
+    }
+
+    public static double[] linear(float[] x, float[] w, float[] bias, int rows, int n, int k) {
+        double[] y = new double[rows * n];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < n; j++) {
+                double s = bias == null ? 0 : bias[j];
+                for (int kk = 0; kk < k; kk++) {
+                    s += (double) x[i * k + kk] * w[j * k + kk];
+                }
+                y[i * n + j] = s;
+            }
+        }
+        return y;
+    }
+
+    public static double swish(double v) {
+        return v / (1 + Math.exp(-v));
+    }
+
+    public static double[] layerNorm(float[] x, float[] gamma, float[] beta, int rows, int dim, boolean chanNorm) {
+        double[] y = new double[rows * dim];
+        for (int r = 0; r < rows; r++) {
+            double mean = 0;
+            for (int j = 0; j < dim; j++) {
+                mean += x[r * dim + j];
+            }
+            mean /= dim;
+            double var = 0;
+            for (int j = 0; j < dim; j++) {
+                double d = x[r * dim + j] - mean;
+                var += d * d;
+            }
+            var /= dim;
+            double inv = chanNorm ? 1 / Math.sqrt(Math.max(var, 1e-6)) : 1 / Math.sqrt(var + 1e-5);
+            for (int j = 0; j < dim; j++) {
+                y[r * dim + j] = (x[r * dim + j] - mean) * inv * gamma[j] + (beta == null ? 0 : beta[j]);
+            }
+        }
+        return y;
+    }
+
+    public static double[] glu(float[] x, int rows, int channels) {
+        double[] y = new double[rows * channels];
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < channels; c++) {
+                double gate = x[r * 2 * channels + channels + c];
+                y[r * channels + c] = x[r * 2 * channels + c] / (1 + Math.exp(-gate));
+            }
+        }
+        return y;
+    }
+
+    public static double[] depthwiseConvSwish(float[] x, float[] w, float[] bias, int[] lengths, int batch, int frames,
+                                              int channels, int kernel) {
+        double[] y = new double[batch * frames * channels];
+        int padLeft = kernel / 2;
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < lengths[b]; t++) {
+                for (int c = 0; c < channels; c++) {
+                    double s = bias[c];
+                    for (int j = 0; j < kernel; j++) {
+                        int src = t + j - padLeft;
+                        if (src >= 0 && src < lengths[b]) {
+                            s += (double) w[c * kernel + j] * x[(b * frames + src) * channels + c];
+                        }
+                    }
+                    y[(b * frames + t) * channels + c] = swish(s);
+                }
+            }
+        }
+        return y;
+    }
+
+    /** Attention with rotary embedding, exactly as documented on {@link Backend#attention}. */
+    public static double[] attention(float[] q, float[] kv, int[] lengths, AttentionShape s) {
+        int inner = s.inner();
+        int dh = s.dimHead();
+        int half = dh / 2;
+        double[] out = new double[s.rows() * inner];
+        for (int b = 0; b < s.batch(); b++) {
+            int len = lengths[b];
+            for (int h = 0; h < s.heads(); h++) {
+                double[][] qr = new double[len][];
+                double[][] kr = new double[len][];
+                for (int t = 0; t < len; t++) {
+                    int row = b * s.frames() + t;
+                    qr[t] = rotate(q, row * inner + h * dh, t, dh);
+                    kr[t] = rotate(kv, row * 2 * inner + h * dh, t, dh);
+                }
+                for (int i = 0; i < len; i++) {
+                    double[] p = new double[len];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int j = 0; j < len; j++) {
+                        double dot = 0;
+                        for (int c = 0; c < dh; c++) {
+                            dot += qr[i][c] * kr[j][c];
+                        }
+                        p[j] = dot / Math.sqrt(dh);
+                        max = Math.max(max, p[j]);
+                    }
+                    double sum = 0;
+                    for (int j = 0; j < len; j++) {
+                        p[j] = Math.exp(p[j] - max);
+                        sum += p[j];
+                    }
+                    for (int c = 0; c < dh; c++) {
+                        double acc = 0;
+                        for (int j = 0; j < len; j++) {
+                            acc += p[j] / sum * kv[(b * s.frames() + j) * 2 * inner + inner + h * dh + c];
+                        }
+                        out[(b * s.frames() + i) * inner + h * dh + c] = acc;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static double[] rotate(float[] src, int off, int t, int dh) {
+        int half = dh / 2;
+        double[] r = new double[dh];
+        for (int i = 0; i < half; i++) {
+            double angle = t / Math.pow(10000.0, 2.0 * i / dh);
+            double x1 = src[off + i];
+            double x2 = src[off + half + i];
+            r[i] = x1 * Math.cos(angle) - x2 * Math.sin(angle);
+            r[half + i] = x2 * Math.cos(angle) + x1 * Math.sin(angle);
+        }
+        return r;
+    }
+}
