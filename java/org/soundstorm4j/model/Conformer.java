@@ -1,0 +1,175 @@
+package org.soundstorm4j.model;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.soundstorm4j.backend.Activation;
+import org.soundstorm4j.backend.AttentionShape;
+import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.Tensor;
+
+/**
+ * The SoundStorm network, written once against {@link Backend} ops: input embedding, {@code depth}
+ * Conformer blocks, and one level's logit head. Weights are uploaded once at construction;
+ * activations live in a {@link Workspace} reused while the batch shape stays the same.
+ *
+ * <p>Not thread-safe: one forward pass at a time per instance.
+ */
+public final class Conformer {
+    private final Backend backend;
+    private final ModelConfig config;
+    private final Tensor codeEmbeds;
+    private final Tensor semanticEmbeds;
+    private final List<LayerWeights> layers;
+    private final Tensor headsNormWeight;
+    private final Tensor headsNormBias;
+    private final List<HeadWeights> heads;
+    private Workspace workspace;
+
+    /** Uploads the weights of {@code checkpoint} to {@code backend}. */
+    public Conformer(Checkpoint checkpoint, Backend backend) {
+        this.backend = backend;
+        this.config = checkpoint.config();
+        this.codeEmbeds = backend.upload(checkpoint.floats(TensorNames.CODE_EMBEDDING));
+        this.semanticEmbeds = backend.upload(checkpoint.floats(TensorNames.SEMANTIC_EMBEDDING));
+        this.layers = new ArrayList<>();
+        for (int i = 0; i < config.depth(); i++) {
+            layers.add(LayerWeights.upload(checkpoint, backend, i));
+        }
+        boolean projected = config.logitHead() == LogitHead.PROJECTED;
+        this.headsNormWeight = projected ? backend.upload(checkpoint.floats(TensorNames.HEADS_NORM_WEIGHT)) : null;
+        this.headsNormBias = projected ? backend.upload(checkpoint.floats(TensorNames.HEADS_NORM_BIAS)) : null;
+        float[] headsWeight = projected ? checkpoint.floats(TensorNames.HEADS_WEIGHT) : null;
+        float[] headsBias = projected ? checkpoint.floats(TensorNames.HEADS_BIAS) : null;
+        float[] logitsWeight = checkpoint.floats(TensorNames.LOGITS_WEIGHT);
+        float[] logitsBias = checkpoint.floats(TensorNames.LOGITS_BIAS);
+        this.heads = new ArrayList<>();
+        for (int q = 0; q < config.numQuantizers(); q++) {
+            heads.add(HeadWeights.upload(checkpoint, backend, q, headsWeight, headsBias, logitsWeight, logitsBias));
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    /**
+     * Logits of one level, on the host, after checking every input.
+     *
+     * @param tokens   {@code [batch, frames, Q]} acoustic ids in {@code [0, C]}, C = mask
+     * @param semantic {@code [batch, frames]} semantic ids at the codec frame rate
+     * @param lengths  {@code [batch]} valid frames per sequence, each in {@code [1, frames]};
+     *                 frames beyond a length are ignored
+     * @param level    the RVQ level q whose logits are wanted, {@code [0, Q)}
+     * @return {@code [batch, frames, C]} logits; rows of padded frames are unspecified
+     */
+    public float[] logits(int[] tokens, int[] semantic, int[] lengths, int batch, int frames, int level) {
+        InputCheck.check(config, tokens, semantic, lengths, batch, frames, level);
+        Workspace ws = workspace(batch, frames);
+        backend.write(ws.tokens, tokens);
+        backend.write(ws.semantic, semantic);
+        backend.write(ws.lengths, lengths);
+        Tensor out = forward(ws.tokens, ws.semantic, ws.lengths, batch, frames, level);
+        float[] host = new float[batch * frames * config.codebookSize()];
+        backend.read(out, host);
+        return host;
+    }
+
+    /**
+     * One forward pass on device-resident inputs (already checked by the caller). Returns the
+     * workspace's logits tensor {@code [batch, frames, C]}, overwritten by the next pass.
+     */
+    public Tensor forward(IntTensor tokens, IntTensor semantic, IntTensor lengths, int batch, int frames, int level) {
+        Workspace ws = workspace(batch, frames);
+        int rows = batch * frames;
+        int d = config.dim();
+        backend.embedSum(tokens, semantic, lengths, codeEmbeds, semanticEmbeds, ws.x, batch, frames,
+                config.numQuantizers(), config.codebookSize(), d);
+        AttentionShape attention = new AttentionShape(batch, frames, config.heads(), config.dimHead());
+        for (LayerWeights w : layers) {
+            feedForward(w.ff1(), ws, rows);
+
+            backend.layerNorm(ws.x, w.attnNormWeight(), w.attnNormBias(), ws.normed, rows, d);
+            backend.linear(ws.normed, w.toQ(), null, Activation.NONE, ws.q, rows);
+            backend.linear(ws.normed, w.toKv(), null, Activation.NONE, ws.kv, rows);
+            backend.attention(ws.q, ws.kv, lengths, attention, ws.attended);
+            backend.linearAccumulate(ws.attended, w.toOut(), w.toOutBias(), 1f, ws.x, rows);
+
+            backend.layerNorm(ws.x, w.convNormWeight(), w.convNormBias(), ws.normed, rows, d);
+            backend.linear(ws.normed, w.pointwiseIn(), w.pointwiseInBias(), Activation.NONE, ws.convWide, rows);
+            backend.glu(ws.convWide, ws.convGated, rows, config.convDim());
+            backend.depthwiseConvSwish(ws.convGated, w.depthwiseWeight(), w.depthwiseBias(), lengths, ws.convMixed,
+                    batch, frames, config.convDim(), config.convKernelSize());
+            backend.chanNorm(ws.convMixed, w.chanNormGamma(), ws.convMixed, rows, config.convDim());
+            backend.linearAccumulate(ws.convMixed, w.pointwiseOut(), w.pointwiseOutBias(), 1f, ws.x, rows);
+
+            feedForward(w.ff2(), ws, rows);
+            backend.layerNorm(ws.x, w.postNormWeight(), w.postNormBias(), ws.x, rows, d);
+        }
+        HeadWeights head = heads.get(level);
+        Tensor headInput = ws.x;
+        if (head.projection() != null) {
+            backend.linear(ws.x, head.projection(), head.projectionBias(), Activation.NONE, ws.normed, rows);
+            backend.layerNorm(ws.normed, headsNormWeight, headsNormBias, ws.normed, rows, d);
+            headInput = ws.normed;
+        }
+        backend.linear(headInput, head.logits(), head.logitsBias(), Activation.NONE, ws.logits, rows);
+        return ws.logits;
+    }
+
+    /** {@code x += 0.5 * Linear(Swish(Linear(LayerNorm(x))))}: the half-step feed-forward module. */
+    private void feedForward(LayerWeights.FeedForwardWeights w, Workspace ws, int rows) {
+        backend.layerNorm(ws.x, w.normWeight(), w.normBias(), ws.normed, rows, config.dim());
+        backend.linear(ws.normed, w.in(), w.inBias(), Activation.SWISH, ws.ffHidden, rows);
+        backend.linearAccumulate(ws.ffHidden, w.out(), w.outBias(), 0.5f, ws.x, rows);
+    }
+
+    private Workspace workspace(int batch, int frames) {
+        if (workspace == null || workspace.batch != batch || workspace.frames != frames) {
+            workspace = new Workspace(backend, config, batch, frames);
+        }
+        return workspace;
+    }
+
+    /** Activations of one batch shape, allocated once and reused by every pass of that shape. */
+    private static final class Workspace {
+        final int batch;
+        final int frames;
+        final IntTensor tokens;
+        final IntTensor semantic;
+        final IntTensor lengths;
+        final Tensor x;
+        final Tensor normed;
+        final Tensor ffHidden;
+        final Tensor q;
+        final Tensor kv;
+        final Tensor attended;
+        final Tensor convWide;
+        final Tensor convGated;
+        final Tensor convMixed;
+        final Tensor logits;
+
+        Workspace(Backend be, ModelConfig c, int batch, int frames) {
+            this.batch = batch;
+            this.frames = frames;
+            long rows = (long) batch * frames;
+            tokens = be.allocateInts(rows * c.numQuantizers());
+            semantic = be.allocateInts(rows);
+            lengths = be.allocateInts(batch);
+            x = be.allocate(rows * c.dim());
+            normed = be.allocate(rows * c.dim());
+            ffHidden = be.allocate(rows * c.ffDim());
+            q = be.allocate(rows * c.innerDim());
+            kv = be.allocate(rows * 2 * c.innerDim());
+            attended = be.allocate(rows * c.innerDim());
+            convWide = be.allocate(rows * 2 * c.convDim());
+            convGated = be.allocate(rows * c.convDim());
+            convMixed = be.allocate(rows * c.convDim());
+            logits = be.allocate(rows * c.codebookSize());
+        }
+    }
+}

@@ -1,0 +1,176 @@
+package org.soundstorm4j.model;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.soundstorm4j.io.Json;
+
+/**
+ * The hyper-parameters of a SoundStorm network, as stored in the {@code config.json} beside its
+ * weights (keys in snake_case, as below).
+ *
+ * @param dim                 model width d ({@code dim})
+ * @param depth               Conformer blocks ({@code depth})
+ * @param heads               attention heads ({@code heads})
+ * @param dimHead             features per head; even, for rotary ({@code dim_head})
+ * @param ffMult              feed-forward expansion ({@code ff_mult})
+ * @param convExpansionFactor conv-module expansion E ({@code conv_expansion_factor})
+ * @param convKernelSize      depthwise kernel K ({@code conv_kernel_size})
+ * @param numQuantizers       RVQ levels Q ({@code num_quantizers})
+ * @param codebookSize        codes per level C; id C is the mask token ({@code codebook_size})
+ * @param numSemanticTokens   semantic vocabulary ({@code num_semantic_tokens})
+ * @param semanticRateRatio   codec frames per semantic token ({@code semantic_rate_ratio})
+ * @param logitHead           head layout ({@code logit_head}: "projected" or "dense")
+ */
+public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult, int convExpansionFactor,
+                          int convKernelSize, int numQuantizers, int codebookSize, int numSemanticTokens,
+                          int semanticRateRatio, LogitHead logitHead) {
+
+    private static final List<String> KEYS = List.of("dim", "depth", "heads", "dim_head", "ff_mult",
+            "conv_expansion_factor", "conv_kernel_size", "num_quantizers", "codebook_size",
+            "num_semantic_tokens", "semantic_rate_ratio", "logit_head");
+
+    public ModelConfig {
+        positive("dim", dim);
+        positive("depth", depth);
+        positive("heads", heads);
+        positive("dim_head", dimHead);
+        if (dimHead % 2 != 0) {
+            throw new IllegalArgumentException("dim_head must be even (rotary embedding rotates halves), got " + dimHead);
+        }
+        positive("ff_mult", ffMult);
+        positive("conv_expansion_factor", convExpansionFactor);
+        positive("conv_kernel_size", convKernelSize);
+        positive("num_quantizers", numQuantizers);
+        if (codebookSize < 2) {
+            throw new IllegalArgumentException("codebook_size must be >= 2, got " + codebookSize);
+        }
+        positive("num_semantic_tokens", numSemanticTokens);
+        positive("semantic_rate_ratio", semanticRateRatio);
+        if (logitHead == null) {
+            throw new IllegalArgumentException("logit_head is required");
+        }
+        long widest = Math.max((long) dim * Math.max(ffMult, 2L * convExpansionFactor),
+                (long) (codebookSize + 1) * numQuantizers * dim);
+        if (widest > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("config too large for 32-bit indexing: " + widest + " elements in one tensor");
+        }
+    }
+
+    /** The public checkpoint of ZhangXInFD/soundstorm-speechtokenizer (351M parameters). */
+    public static ModelConfig publicCheckpoint() {
+        return new ModelConfig(1024, 12, 8, 128, 4, 2, 31, 7, 1024, 1024, 1, LogitHead.PROJECTED);
+    }
+
+    /** The paper's configuration (arXiv 2305.09636, section 4): about 350M parameters. */
+    public static ModelConfig paper() {
+        return new ModelConfig(1024, 12, 16, 64, 4, 2, 5, 12, 1024, 1024, 2, LogitHead.DENSE);
+    }
+
+    /** Reads and validates {@code config.json}. */
+    public static ModelConfig read(Path configJson) {
+        String text;
+        try {
+            text = Files.readString(configJson);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read model config " + configJson, e);
+        }
+        try {
+            return fromJson(text);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad model config " + configJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Parses and validates the JSON text of a {@code config.json}. */
+    public static ModelConfig fromJson(String json) {
+        if (!(Json.parse(json) instanceof Map<?, ?> map)) {
+            throw new IllegalArgumentException("config must be a JSON object");
+        }
+        for (Object key : map.keySet()) {
+            if (!KEYS.contains(key)) {
+                throw new IllegalArgumentException("unknown key \"" + key + "\" (known: " + String.join(", ", KEYS) + ")");
+            }
+        }
+        Object head = map.get("logit_head");
+        if (!(head instanceof String headName)) {
+            throw new IllegalArgumentException("logit_head must be a string, got " + head);
+        }
+        return new ModelConfig(integer(map, "dim"), integer(map, "depth"), integer(map, "heads"),
+                integer(map, "dim_head"), integer(map, "ff_mult"), integer(map, "conv_expansion_factor"),
+                integer(map, "conv_kernel_size"), integer(map, "num_quantizers"), integer(map, "codebook_size"),
+                integer(map, "num_semantic_tokens"), integer(map, "semantic_rate_ratio"),
+                LogitHead.fromJsonName(headName));
+    }
+
+    /** This config as the JSON text of a {@code config.json}. */
+    public String toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("dim", dim);
+        m.put("depth", depth);
+        m.put("heads", heads);
+        m.put("dim_head", dimHead);
+        m.put("ff_mult", ffMult);
+        m.put("conv_expansion_factor", convExpansionFactor);
+        m.put("conv_kernel_size", convKernelSize);
+        m.put("num_quantizers", numQuantizers);
+        m.put("codebook_size", codebookSize);
+        m.put("num_semantic_tokens", numSemanticTokens);
+        m.put("semantic_rate_ratio", semanticRateRatio);
+        m.put("logit_head", logitHead.jsonName());
+        return Json.write(m);
+    }
+
+    /** The mask token's id at every level: {@code codebookSize}. */
+    public int maskId() {
+        return codebookSize;
+    }
+
+    /** Attention features of all heads: {@code heads * dimHead}. */
+    public int innerDim() {
+        return heads * dimHead;
+    }
+
+    /** Feed-forward hidden width: {@code ffMult * dim}. */
+    public int ffDim() {
+        return ffMult * dim;
+    }
+
+    /** Conv-module width after the GLU: {@code convExpansionFactor * dim}. */
+    public int convDim() {
+        return convExpansionFactor * dim;
+    }
+
+    /** Number of parameters, from the tensor shapes this config implies. */
+    public long parameterCount() {
+        return TensorNames.expected(this).values().stream()
+                .mapToLong(shape -> {
+                    long n = 1;
+                    for (long s : shape) {
+                        n *= s;
+                    }
+                    return n;
+                }).sum();
+    }
+
+    private static int integer(Map<?, ?> map, String key) {
+        Object v = map.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("missing key \"" + key + "\"");
+        }
+        if (!(v instanceof Long l) || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("\"" + key + "\" must be an integer, got " + v);
+        }
+        return (int) (long) l;
+    }
+
+    private static void positive(String key, int value) {
+        if (value < 1) {
+            throw new IllegalArgumentException(key + " must be >= 1, got " + value);
+        }
+    }
+}
