@@ -17,8 +17,8 @@ public final class CpuBackend implements Backend {
     private static final int ROW_BLOCK = 48;
     /** Packed panels per matrix-product task. */
     private static final int PANELS_PER_TASK = 4;
-    private static final double LAYER_NORM_EPS = 1e-5;
-    private static final double CHAN_NORM_MIN_VAR = 1e-6;
+    private static final float LAYER_NORM_EPS = 1e-5f;
+    private static final float CHAN_NORM_MIN_VAR = 1e-6f;
 
     private final CpuKernels kernels;
     private final WorkerPool workers;
@@ -130,7 +130,7 @@ public final class CpuBackend implements Backend {
         float[] o = floats(out);
         forEachRowChunk(rows, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                normalizeRow(in, o, r * dim, dim, g, bt, false);
+                kernels.normalizeRow(in, o, r * dim, dim, g, bt, LAYER_NORM_EPS, false);
             }
         });
     }
@@ -142,35 +142,9 @@ public final class CpuBackend implements Backend {
         float[] o = floats(out);
         forEachRowChunk(rows, (r0, r1) -> {
             for (int r = r0; r < r1; r++) {
-                normalizeRow(in, o, r * channels, channels, g, null, true);
+                kernels.normalizeRow(in, o, r * channels, channels, g, null, CHAN_NORM_MIN_VAR, true);
             }
         });
-    }
-
-    /**
-     * LayerNorm (eps added to the variance) or ChanLayerNorm (variance clamped from below, no
-     * beta) of one row. Mean and variance are accumulated in double: with the ChanLayerNorm clamp
-     * a float error in the mean is amplified up to 1000 times.
-     */
-    private static void normalizeRow(float[] in, float[] o, int off, int n, float[] gamma, float[] beta,
-                                     boolean clampVariance) {
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            sum += in[off + j];
-        }
-        double mean = sum / n;
-        double sq = 0;
-        for (int j = 0; j < n; j++) {
-            double d = in[off + j] - mean;
-            sq += d * d;
-        }
-        double var = sq / n;
-        double inv = clampVariance ? 1.0 / Math.sqrt(Math.max(var, CHAN_NORM_MIN_VAR))
-                : 1.0 / Math.sqrt(var + LAYER_NORM_EPS);
-        for (int j = 0; j < n; j++) {
-            float v = (float) ((in[off + j] - mean) * inv) * gamma[j];
-            o[off + j] = beta == null ? v : v + beta[j];
-        }
     }
 
     @Override
@@ -262,11 +236,8 @@ public final class CpuBackend implements Backend {
                 int jFrom = Math.max(0, padLeft - t);
                 int jTo = Math.min(kernel, len[b] - t + padLeft);
                 for (int j = jFrom; j < jTo; j++) {
-                    int src = (b * frames + t + j - padLeft) * channels;
-                    int wo = j * channels;
-                    for (int c = 0; c < channels; c++) {
-                        o[dst + c] += wt[wo + c] * in[src + c];
-                    }
+                    kernels.multiplyAdd(o, dst, wt, j * channels, in, (b * frames + t + j - padLeft) * channels,
+                            channels);
                 }
                 kernels.swish(o, dst, channels);
             }

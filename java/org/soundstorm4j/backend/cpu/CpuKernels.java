@@ -29,6 +29,19 @@ interface CpuKernels {
     /** {@code x = x * sigmoid(x)} over {@code x[off, off + n)}. */
     void swish(float[] x, int off, int n);
 
+    /** {@code y[yOff + j] += w[wOff + j] * x[xOff + j]} for {@code j < n}. */
+    void multiplyAdd(float[] y, int yOff, float[] w, int wOff, float[] x, int xOff, int n);
+
+    /**
+     * Normalizes one row {@code x[off, off + n)} into {@code out[off, off + n)}:
+     * {@code (x - mean) * rsqrt(var + eps) * gamma + beta} for LayerNorm, or with
+     * {@code clampVariance} {@code (x - mean) * rsqrt(max(var, eps)) * gamma} (ChanLayerNorm; beta
+     * null). The variance is the biased one. Accurate for rows whose values are nearly equal,
+     * where ChanLayerNorm's clamp amplifies any error in the mean up to 1000 times.
+     */
+    void normalizeRow(float[] x, float[] out, int off, int n, float[] gamma, float[] beta, float eps,
+                      boolean clampVariance);
+
     /** Softmax in place over {@code s[off, off + n)}; n >= 1. */
     void softmax(float[] s, int off, int n);
 

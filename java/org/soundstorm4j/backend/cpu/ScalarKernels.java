@@ -77,6 +77,35 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public void multiplyAdd(float[] y, int yOff, float[] w, int wOff, float[] x, int xOff, int n) {
+        for (int j = 0; j < n; j++) {
+            y[yOff + j] += w[wOff + j] * x[xOff + j];
+        }
+    }
+
+    /** Mean and variance accumulated in double. */
+    @Override
+    public void normalizeRow(float[] x, float[] out, int off, int n, float[] gamma, float[] beta, float eps,
+                             boolean clampVariance) {
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += x[off + j];
+        }
+        double mean = sum / n;
+        double sq = 0;
+        for (int j = 0; j < n; j++) {
+            double d = x[off + j] - mean;
+            sq += d * d;
+        }
+        double var = sq / n;
+        double inv = 1.0 / Math.sqrt(clampVariance ? Math.max(var, eps) : var + eps);
+        for (int j = 0; j < n; j++) {
+            float v = (float) ((x[off + j] - mean) * inv) * gamma[j];
+            out[off + j] = beta == null ? v : v + beta[j];
+        }
+    }
+
+    @Override
     public void softmax(float[] s, int off, int n) {
         float max = Float.NEGATIVE_INFINITY;
         for (int j = 0; j < n; j++) {

@@ -1,7 +1,6 @@
 package org.soundstorm4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -32,19 +31,35 @@ final class VectorKernels implements CpuKernels {
         if (b.width != NR) {
             throw new IllegalArgumentException("matrix packed for width " + b.width + ", kernel wants " + NR);
         }
+        // The micro-kernels only store raw sums into this tile; the epilogue runs as a separate
+        // loop. Keeping bias, activation and masking out of the kernels keeps them small enough
+        // for C2 to hold all accumulators in registers (with them inside it ran 4x slower).
+        float[] tile = new float[MR * NR];
         for (int p = p0; p < p1; p++) {
+            int n0 = p * NR;
+            int nValid = Math.min(NR, b.rows - n0);
             int i = 0;
             for (; i + MR <= m; i += MR) {
-                tile6(a, aOff + i * lda, lda, b, p, c, cOff + i * ldc, ldc, bias, epilogue, scale);
+                tile6(a, aOff + i * lda, lda, b, p, tile);
+                finish(tile, 0, MR, c, cOff + i * ldc, ldc, n0, nValid, bias, epilogue, scale);
+            }
+            if (i < m && m >= MR) {
+                // The last rows: recompute a full 6-row tile ending at row m and write only the
+                // rows not yet written. One 6-row tile costs about what one 1-row tile does.
+                int skip = MR - (m - i);
+                tile6(a, aOff + (m - MR) * lda, lda, b, p, tile);
+                finish(tile, skip, MR, c, cOff + (m - MR) * ldc, ldc, n0, nValid, bias, epilogue, scale);
+                i = m;
             }
             for (; i < m; i++) {
-                tile1(a, aOff + i * lda, b, p, c, cOff + i * ldc, bias, epilogue, scale);
+                tile1(a, aOff + i * lda, b, p, tile);
+                finish(tile, 0, 1, c, cOff + i * ldc, ldc, n0, nValid, bias, epilogue, scale);
             }
         }
     }
 
-    private static void tile6(float[] a, int ar, int lda, PackedMatrix b, int p, float[] c, int cr, int ldc,
-                              float[] bias, Epilogue epilogue, float scale) {
+    /** Sums of 6 rows of A against one packed panel, into {@code tile[6][NR]}. */
+    private static void tile6(float[] a, int ar, int lda, PackedMatrix b, int p, float[] tile) {
         int k = b.cols;
         float[] bp = b.data;
         int bo = p * k * NR;
@@ -78,18 +93,22 @@ final class VectorKernels implements CpuKernels {
             c50 = b0.fma(x, c50);
             c51 = b1.fma(x, c51);
         }
-        int n0 = p * NR;
-        int nValid = Math.min(NR, b.rows - n0);
-        store(c00, c01, c, cr, n0, nValid, bias, epilogue, scale);
-        store(c10, c11, c, cr + ldc, n0, nValid, bias, epilogue, scale);
-        store(c20, c21, c, cr + 2 * ldc, n0, nValid, bias, epilogue, scale);
-        store(c30, c31, c, cr + 3 * ldc, n0, nValid, bias, epilogue, scale);
-        store(c40, c41, c, cr + 4 * ldc, n0, nValid, bias, epilogue, scale);
-        store(c50, c51, c, cr + 5 * ldc, n0, nValid, bias, epilogue, scale);
+        c00.intoArray(tile, 0);
+        c01.intoArray(tile, L);
+        c10.intoArray(tile, NR);
+        c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR);
+        c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR);
+        c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR);
+        c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR);
+        c51.intoArray(tile, 5 * NR + L);
     }
 
-    private static void tile1(float[] a, int ar, PackedMatrix b, int p, float[] c, int cr,
-                              float[] bias, Epilogue epilogue, float scale) {
+    /** Sums of one row of A against one packed panel, into {@code tile[0][NR]}. */
+    private static void tile1(float[] a, int ar, PackedMatrix b, int p, float[] tile) {
         int k = b.cols;
         float[] bp = b.data;
         int bo = p * k * NR;
@@ -100,45 +119,38 @@ final class VectorKernels implements CpuKernels {
             c0 = FloatVector.fromArray(S, bp, o).fma(x, c0);
             c1 = FloatVector.fromArray(S, bp, o + L).fma(x, c1);
         }
-        int n0 = p * NR;
-        store(c0, c1, c, cr, n0, Math.min(NR, b.rows - n0), bias, epilogue, scale);
+        c0.intoArray(tile, 0);
+        c1.intoArray(tile, L);
     }
 
-    /** Applies the epilogue to one row of a tile (columns n0 .. n0+nValid) and writes it to C. */
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int cr, int n0, int nValid,
-                              float[] bias, Epilogue epilogue, float scale) {
-        if (nValid == NR) {
-            storeVector(v0, c, cr + n0, bias, n0, epilogue, scale, null);
-            storeVector(v1, c, cr + n0 + L, bias, n0 + L, epilogue, scale, null);
-        } else {
-            VectorMask<Float> m0 = S.indexInRange(0, nValid);
-            VectorMask<Float> m1 = S.indexInRange(L, nValid);
-            storeVector(v0, c, cr + n0, bias, n0, epilogue, scale, m0);
-            if (nValid > L) {
-                storeVector(v1, c, cr + n0 + L, bias, n0 + L, epilogue, scale, m1);
+    /** Adds the bias, applies the epilogue and writes tile rows {@code [fromRow, toRow)} to C. */
+    private static void finish(float[] tile, int fromRow, int toRow, float[] c, int cr, int ldc, int n0, int nValid,
+                               float[] bias, Epilogue epilogue, float scale) {
+        int full = nValid - nValid % L;
+        for (int r = fromRow; r < toRow; r++) {
+            int t = r * NR;
+            int at = cr + r * ldc + n0;
+            int j = 0;
+            for (; j < full; j += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + j);
+                if (bias != null) {
+                    v = v.add(FloatVector.fromArray(S, bias, n0 + j));
+                }
+                switch (epilogue) {
+                    case STORE -> v.intoArray(c, at + j);
+                    case SWISH -> swish(v).intoArray(c, at + j);
+                    case ACCUMULATE -> v.fma(FloatVector.broadcast(S, scale), FloatVector.fromArray(S, c, at + j))
+                            .intoArray(c, at + j);
+                }
             }
-        }
-    }
-
-    private static void storeVector(FloatVector v, float[] c, int at, float[] bias, int biasAt,
-                                    Epilogue epilogue, float scale, VectorMask<Float> mask) {
-        if (bias != null) {
-            v = v.add(mask == null ? FloatVector.fromArray(S, bias, biasAt)
-                    : FloatVector.fromArray(S, bias, biasAt, mask));
-        }
-        switch (epilogue) {
-            case STORE -> { }
-            case SWISH -> v = swish(v);
-            case ACCUMULATE -> {
-                FloatVector old = mask == null ? FloatVector.fromArray(S, c, at)
-                        : FloatVector.fromArray(S, c, at, mask);
-                v = v.fma(FloatVector.broadcast(S, scale), old);
+            for (; j < nValid; j++) {
+                float v = tile[t + j] + (bias == null ? 0f : bias[n0 + j]);
+                c[at + j] = switch (epilogue) {
+                    case STORE -> v;
+                    case SWISH -> v / (1f + (float) Math.exp(-v));
+                    case ACCUMULATE -> c[at + j] + scale * v;
+                };
             }
-        }
-        if (mask == null) {
-            v.intoArray(c, at);
-        } else {
-            v.intoArray(c, at, mask);
         }
     }
 
@@ -168,6 +180,66 @@ final class VectorKernels implements CpuKernels {
         for (; j < n; j++) {
             float v = x[off + j];
             x[off + j] = v / (1f + (float) Math.exp(-v));
+        }
+    }
+
+    @Override
+    public void multiplyAdd(float[] y, int yOff, float[] w, int wOff, float[] x, int xOff, int n) {
+        int j = 0;
+        for (int upper = S.loopBound(n); j < upper; j += L) {
+            FloatVector.fromArray(S, w, wOff + j).fma(FloatVector.fromArray(S, x, xOff + j),
+                    FloatVector.fromArray(S, y, yOff + j)).intoArray(y, yOff + j);
+        }
+        for (; j < n; j++) {
+            y[yOff + j] += w[wOff + j] * x[xOff + j];
+        }
+    }
+
+    /**
+     * Sums run in per-lane partial sums of values shifted by the row's first element, so
+     * rows of nearly equal values lose no precision to cancellation.
+     */
+    @Override
+    public void normalizeRow(float[] x, float[] out, int off, int n, float[] gamma, float[] beta, float eps,
+                             boolean clampVariance) {
+        int upper = S.loopBound(n);
+        float shift = x[off];
+        FloatVector acc = FloatVector.zero(S);
+        int j = 0;
+        for (; j < upper; j += L) {
+            acc = acc.add(FloatVector.fromArray(S, x, off + j).sub(shift));
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            sum += x[off + j] - shift;
+        }
+        // mean = shift + shiftedMean; never formed, as rounding it to a float is the error we avoid
+        float shiftedMean = sum / n;
+        acc = FloatVector.zero(S);
+        j = 0;
+        for (; j < upper; j += L) {
+            FloatVector d = FloatVector.fromArray(S, x, off + j).sub(shift).sub(shiftedMean);
+            acc = d.fma(d, acc);
+        }
+        float sq = acc.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            float d = x[off + j] - shift - shiftedMean;
+            sq += d * d;
+        }
+        float var = sq / n;
+        float inv = (float) (1.0 / Math.sqrt(clampVariance ? Math.max(var, eps) : var + eps));
+        j = 0;
+        for (; j < upper; j += L) {
+            FloatVector v = FloatVector.fromArray(S, x, off + j).sub(shift).sub(shiftedMean).mul(inv)
+                    .mul(FloatVector.fromArray(S, gamma, j));
+            if (beta != null) {
+                v = v.add(FloatVector.fromArray(S, beta, j));
+            }
+            v.intoArray(out, off + j);
+        }
+        for (; j < n; j++) {
+            float v = (x[off + j] - shift - shiftedMean) * inv * gamma[j];
+            out[off + j] = beta == null ? v : v + beta[j];
         }
     }
 

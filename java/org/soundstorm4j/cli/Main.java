@@ -1,0 +1,31 @@
+package org.soundstorm4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code java -jar soundstorm4j.jar <command>}: the command-line entry point. */
+@Command(name = "soundstorm4j", mixinStandardHelpOptions = true, version = "soundstorm4j 0.1.0",
+        description = "SoundStorm (arXiv 2305.09636) inference: RVQ audio tokens from semantic tokens.",
+        subcommands = {LogitsCommand.class, BenchCommand.class, InfoCommand.class})
+public final class Main {
+
+    public static void main(String[] args) {
+        if (VectorApiRelaunch.wanted()) {
+            System.exit(VectorApiRelaunch.run(args));
+        }
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with its error handling: a bad input prints one message, not a stack trace. */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            commandLine.getErr().println("error: " + e.getMessage());
+            if (System.getenv("SOUNDSTORM4J_DEBUG") != null) {
+                e.printStackTrace(commandLine.getErr());
+            }
+            return 1;
+        });
+        return cl;
+    }
+}
