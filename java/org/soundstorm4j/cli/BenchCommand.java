@@ -1,5 +1,6 @@
 package org.soundstorm4j.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
@@ -12,12 +13,17 @@ import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code bench}: forward-pass time on random tokens, median and spread after warm-up. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time forward passes (one level's logits) on random tokens.")
 final class BenchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
     Path weights;
 
@@ -45,6 +51,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--profile", description = "Also print the time spent in each op over the timed passes.")
     boolean profile;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
     @Override
     public Integer call() {
@@ -79,17 +89,17 @@ final class BenchCommand implements Callable<Integer> {
             Arrays.sort(ms);
             double median = repeats % 2 == 1 ? ms[repeats / 2] : (ms[repeats / 2 - 1] + ms[repeats / 2]) / 2;
             if (json) {
-                System.out.printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
+                out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
                                 + "\"level\": %d, \"repeats\": %d, \"forward_ms_median\": %.3f, \"forward_ms_min\": %.3f, "
                                 + "\"forward_ms_max\": %.3f}%n", backend.name(), backend.description().replace("\"", "'"),
                         frames, batch, level, repeats, median, ms[0], ms[repeats - 1]);
             } else {
-                System.out.printf(Locale.ROOT, "%s%nforward, %d x %d frames, level %d: median %.2f ms (min %.2f, max %.2f) "
+                out().printf(Locale.ROOT, "%s%nforward, %d x %d frames, level %d: median %.2f ms (min %.2f, max %.2f) "
                                 + "over %d passes after %d warm-up%n", backend.description(), batch, frames, level, median,
                         ms[0], ms[repeats - 1], repeats, warmup);
             }
             if (backend instanceof ProfilingBackend p) {
-                System.out.print("time per op over the timed passes:\n" + p.report());
+                out().print("time per op over the timed passes:\n" + p.report());
             }
         }
         return 0;

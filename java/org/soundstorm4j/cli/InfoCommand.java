@@ -1,39 +1,49 @@
 package org.soundstorm4j.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code info}: the model's configuration and size, and the backends this machine can run. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print the model's config and parameter count, and the backends available here.")
 final class InfoCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--weights", description = "Model directory (config.json + model.safetensors).")
     Path weights;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
     @Override
     public Integer call() {
         if (weights != null) {
             try (Checkpoint ckpt = Checkpoint.open(weights)) {
                 ModelConfig c = ckpt.config();
-                System.out.println("model " + weights);
-                System.out.printf("  d %d, depth %d, heads %d x %d, ff x%d, conv E %d K %d%n", c.dim(), c.depth(),
+                out().println("model " + weights);
+                out().printf("  d %d, depth %d, heads %d x %d, ff x%d, conv E %d K %d%n", c.dim(), c.depth(),
                         c.heads(), c.dimHead(), c.ffMult(), c.convExpansionFactor(), c.convKernelSize());
-                System.out.printf("  levels Q %d, codebook C %d (mask id %d), semantic vocab %d, semantic rate ratio %d, "
+                out().printf("  levels Q %d, codebook C %d (mask id %d), semantic vocab %d, semantic rate ratio %d, "
                         + "%s logit head%n", c.numQuantizers(), c.codebookSize(), c.maskId(), c.numSemanticTokens(),
                         c.semanticRateRatio(), c.logitHead().jsonName());
-                System.out.printf("  parameters %,d%n", c.parameterCount());
+                out().printf("  parameters %,d%n", c.parameterCount());
             }
         }
-        System.out.println("backends");
+        out().println("backends");
         for (String line : Backends.available()) {
-            System.out.println("  " + line);
+            out().println("  " + line);
         }
-        System.out.println("java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
+        out().println("java " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors() + " cores");
         return 0;
     }
 }

@@ -1,5 +1,6 @@
 package org.soundstorm4j.cli;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
@@ -11,12 +12,17 @@ import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code logits}: one forward pass on given tokens, for cross-checking against other implementations. */
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Run one forward pass and write one level's logits [batch, frames, C] as float32 .npy.")
 final class LogitsCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
     Path weights;
 
@@ -40,6 +46,10 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = BackendNames.class)
     String backendName;
+
+    private PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
 
     @Override
     public Integer call() {
@@ -75,6 +85,8 @@ final class LogitsCommand implements Callable<Integer> {
             Conformer model = new Conformer(ckpt, backend);
             float[] logits = model.logits(ac.data(), sem.data(), len, batch, frames, level);
             Npy.writeFloats(out, new int[] {batch, frames, config.codebookSize()}, logits);
+            out().printf("wrote %s: level %d logits [%d, %d, %d] float32 (%s)%n", out, level, batch, frames,
+                    config.codebookSize(), backend.description());
         }
         return 0;
     }
