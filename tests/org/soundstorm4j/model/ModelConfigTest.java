@@ -1,0 +1,62 @@
+package org.soundstorm4j.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ModelConfigTest {
+    private static final String DEMO = """
+            {"dim": 64, "depth": 2, "heads": 4, "dim_head": 16, "ff_mult": 4, "conv_expansion_factor": 2,
+             "conv_kernel_size": 31, "num_quantizers": 4, "codebook_size": 64, "num_semantic_tokens": 64,
+             "semantic_rate_ratio": 1, "logit_head": "projected"}""";
+
+    @Test
+    void readsEveryField() {
+        ModelConfig c = ModelConfig.fromJson(DEMO);
+        assertEquals(new ModelConfig(64, 2, 4, 16, 4, 2, 31, 4, 64, 64, 1, LogitHead.PROJECTED), c);
+        assertEquals(64, c.maskId());
+        assertEquals(64, c.innerDim());
+        assertEquals(256, c.ffDim());
+        assertEquals(128, c.convDim());
+    }
+
+    @Test
+    void bothNamedConfigurationsSurviveAJsonRoundTrip() {
+        for (ModelConfig c : new ModelConfig[] {ModelConfig.publicCheckpoint(), ModelConfig.paper()}) {
+            assertEquals(c, ModelConfig.fromJson(c.toJson()));
+        }
+    }
+
+    /** The counts that weights/make_checkpoint.py printed from PyTorch's own modules. */
+    @Test
+    void parameterCountsMatchThePyTorchReference() {
+        assertEquals(351_378_432L, ModelConfig.publicCheckpoint().parameterCount());
+        assertEquals(353_886_208L, ModelConfig.paper().parameterCount());
+        assertEquals(278_912L, ModelConfig.fromJson(DEMO).parameterCount());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "\"dim\": 64, | \"dim\": 0, | dim must be >= 1",
+            "\"dim_head\": 16, | \"dim_head\": 15, | dim_head must be even",
+            "\"depth\": 2, | | missing key \"depth\"",
+            "\"depth\": 2, | \"depth\": 2.5, | \"depth\" must be an integer",
+            "\"depth\": 2, | \"depth\": 2, \"depht\": 3, | unknown key \"depht\"",
+            "\"projected\" | \"shared\" | logit_head must be \"projected\" or \"dense\"",
+            "\"codebook_size\": 64, | \"codebook_size\": 1, | codebook_size must be >= 2"})
+    void rejectsBadConfigsNamingTheKey(String from, String to, String message) {
+        String json = DEMO.replace(from, to == null ? "" : to);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson(json));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void rejectsMalformedJson() {
+        assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson("{\"dim\": 64,"));
+        assertThrows(IllegalArgumentException.class, () -> ModelConfig.fromJson("[1, 2]"));
+    }
+}
