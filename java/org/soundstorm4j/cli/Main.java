@@ -13,7 +13,11 @@ public final class Main {
         if (VectorApiRelaunch.wanted()) {
             System.exit(VectorApiRelaunch.run(args));
         }
-        System.exit(commandLine().execute(args));
+        CommandLine cl = commandLine();
+        int code = cl.execute(args);
+        cl.getOut().flush();
+        cl.getErr().flush();
+        System.exit(code);
     }
 
     /** The command line with its error handling: a bad input prints one message, not a stack trace. */
