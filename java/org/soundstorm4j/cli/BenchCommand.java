@@ -1,11 +1,9 @@
 package org.soundstorm4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
-import java.util.concurrent.Callable;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.backend.ProfilingBackend;
@@ -13,17 +11,12 @@ import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code bench}: forward-pass time on random tokens, median and spread after warm-up. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time forward passes (one level's logits) on random tokens.")
-final class BenchCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class BenchCommand extends OutputCommand {
     @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
     Path weights;
 
@@ -51,10 +44,6 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--profile", description = "Also print the time spent in each op over the timed passes.")
     boolean profile;
-
-    private PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
 
     @Override
     public Integer call() {

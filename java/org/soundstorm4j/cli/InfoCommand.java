@@ -1,29 +1,18 @@
 package org.soundstorm4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code info}: the model's configuration and size, and the backends this machine can run. */
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print the model's config and parameter count, and the backends available here.")
-final class InfoCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class InfoCommand extends OutputCommand {
     @Option(names = "--weights", description = "Model directory (config.json + model.safetensors).")
     Path weights;
-
-    private PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
 
     @Override
     public Integer call() {

@@ -1,9 +1,7 @@
 package org.soundstorm4j.cli;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.concurrent.Callable;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.io.IntArray;
@@ -12,17 +10,12 @@ import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code logits}: one forward pass on given tokens, for cross-checking against other implementations. */
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Run one forward pass and write one level's logits [batch, frames, C] as float32 .npy.")
-final class LogitsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
+final class LogitsCommand extends OutputCommand {
     @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
     Path weights;
 
@@ -46,10 +39,6 @@ final class LogitsCommand implements Callable<Integer> {
     @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = BackendNames.class)
     String backendName;
-
-    private PrintWriter out() {
-        return spec.commandLine().getOut();
-    }
 
     @Override
     public Integer call() {
