@@ -80,6 +80,34 @@ class PhiloxTest {
         }
     }
 
+    /*
+     * Fixtures for other backends (docs/RANDOM.md repeats them): draw, uniformOpen and gumbel as
+     * raw bits for a few keyings, the extremes of every range included. Produced by this class
+     * and reproduced bit for bit by a separate Python implementation of the documented layout
+     * (Python ints for the Philox words, float32 via struct, glibc double log), so they pin
+     * the layout and the conversions, not only this code.
+     */
+    @Test
+    void pinnedDrawsForOtherBackends() {
+        Object[][] cases = {
+            // seed, sequence, level, iteration, purpose, position, n; draw, uniform bits, gumbel bits
+            {0L, 0, 0, 0, Purpose.TOKEN_GUMBEL, 0, 0, 0x6627e8d5, 0x3ecc4fd2, 0x3dadb641},
+            {0L, 0, 0, 0, Purpose.TOKEN_GUMBEL, 0, 1, 0xe169c58d, 0x3f6169c5, 0x4003f241},
+            {0L, 0, 0, 0, Purpose.TOKEN_GUMBEL, 0, 4, 0x6ad0c5ec, 0x3ed5a18a, 0x3e09d1ec},
+            {42L, 3, 2, 15, Purpose.CHOICE_GUMBEL, 7, 5, 0xeff4101a, 0x3f6ff411, 0x402f3300},
+            {0x0123_4567_89ab_cdefL, 12345, 11, 0, Purpose.TOKEN_GUMBEL, 499, 1023,
+                0xe6d30fe0, 0x3f66d30f, 0x401126c2},
+            {-1L, (1 << 24) - 1, 65535, 65535, Purpose.CHOICE_GUMBEL, Integer.MAX_VALUE,
+                Integer.MAX_VALUE, 0x31e5e7f7, 0x3e47979c, 0xbefbc845}};
+        for (Object[] c : cases) {
+            int draw = Philox.draw((Long) c[0], (Integer) c[1], (Integer) c[2], (Integer) c[3],
+                    (Purpose) c[4], (Integer) c[5], (Integer) c[6]);
+            assertEquals((int) (Integer) c[7], draw);
+            assertEquals((int) (Integer) c[8], Float.floatToRawIntBits(Philox.uniformOpen(draw)));
+            assertEquals((int) (Integer) c[9], Float.floatToRawIntBits(Philox.gumbel(draw)));
+        }
+    }
+
     @Test
     void wordRejectsIndexOutsideTheBlock() {
         assertThrows(IllegalArgumentException.class, () -> Philox.word(0, 0, 0, 0, 0, 0, 4));
