@@ -15,6 +15,15 @@ public record RandomKey(long seed, int sequence, int level, int iteration, Purpo
         return Philox.draw(seed, sequence, level, iteration, purpose, position, n);
     }
 
+    /**
+     * Draws {@code 4*block .. 4*block+3} at {@code position} into {@code out4}: one Philox block,
+     * for callers that need many consecutive draws (one per codebook entry).
+     */
+    public void block(int position, int block, int[] out4) {
+        Philox.block(position, block, level << 16 | iteration, sequence << 8 | purpose.code(),
+                (int) seed, (int) (seed >>> 32), out4);
+    }
+
     /** {@link Philox#gumbel} of {@link #draw}. */
     public float gumbel(int position, int n) {
         return Philox.gumbel(draw(position, n));

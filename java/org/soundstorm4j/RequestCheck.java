@@ -1,0 +1,57 @@
+package org.soundstorm4j;
+
+import java.util.List;
+import org.soundstorm4j.model.ModelConfig;
+
+/** Validates a generation request against the model before any work, naming what is wrong. */
+final class RequestCheck {
+    private RequestCheck() {
+    }
+
+    static void check(ModelConfig c, List<Utterance> utterances) {
+        if (utterances == null || utterances.isEmpty()) {
+            throw new IllegalArgumentException("no utterances to generate");
+        }
+        for (int u = 0; u < utterances.size(); u++) {
+            Utterance utt = utterances.get(u);
+            if (utt == null) {
+                throw new IllegalArgumentException("utterance " + u + " is null");
+            }
+            String where = "utterance " + u + ": ";
+            ids(where + "semantic id", utt.semantic(), c.numSemanticTokens());
+            if (!utt.hasPrompt()) {
+                continue;
+            }
+            int[] promptSemantic = utt.promptSemantic();
+            int[][] promptTokens = utt.promptTokens();
+            ids(where + "prompt semantic id", promptSemantic, c.numSemanticTokens());
+            int expectedFrames = promptSemantic.length * c.semanticRateRatio();
+            if (promptTokens.length != expectedFrames) {
+                throw new IllegalArgumentException(where + "the prompt has " + promptTokens.length + " acoustic frames, its "
+                        + promptSemantic.length + " semantic ids imply " + expectedFrames + " (semantic rate ratio "
+                        + c.semanticRateRatio() + ")");
+            }
+            for (int t = 0; t < promptTokens.length; t++) {
+                if (promptTokens[t].length != c.numQuantizers()) {
+                    throw new IllegalArgumentException(where + "prompt frame " + t + " has " + promptTokens[t].length
+                            + " levels, the model has " + c.numQuantizers());
+                }
+                for (int q = 0; q < promptTokens[t].length; q++) {
+                    int id = promptTokens[t][q];
+                    if (id < 0 || id >= c.codebookSize()) {
+                        throw new IllegalArgumentException(where + "prompt token " + id + " at [" + t + ", " + q
+                                + "] out of range [0, " + c.codebookSize() + ")");
+                    }
+                }
+            }
+        }
+    }
+
+    private static void ids(String what, int[] ids, int vocabulary) {
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= vocabulary) {
+                throw new IllegalArgumentException(what + " " + ids[i] + " at " + i + " out of range [0, " + vocabulary + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package org.soundstorm4j.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.soundstorm4j.AcousticTokens;
+import org.soundstorm4j.GenerationConfig;
+import org.soundstorm4j.ProgressListener;
+import org.soundstorm4j.SoundStorm;
+import org.soundstorm4j.StepPlan;
+import org.soundstorm4j.Utterance;
+import org.soundstorm4j.io.IntArray;
+import org.soundstorm4j.io.Npy;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code generate}: acoustic tokens from semantic tokens with the paper's decoder. */
+@Command(name = "generate", mixinStandardHelpOptions = true,
+        description = "Generate acoustic tokens [batch, frames, Q] (int64 .npy) from semantic tokens.")
+final class GenerateCommand extends OutputCommand {
+    @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
+    Path weights;
+
+    @Option(names = "--semantic", required = true, description = "Semantic ids at the semantic rate: int32/int64 .npy "
+            + "[batch, n] or [n], or a text file of whitespace-separated ids (one utterance).")
+    Path semantic;
+
+    @Option(names = "--prompt-semantic", description = "Prompt's semantic ids, .npy [n] or [batch, n] (or text).")
+    Path promptSemantic;
+
+    @Option(names = "--prompt-acoustic", description = "Prompt's acoustic ids, .npy [frames, Q] or [batch, frames, Q].")
+    Path promptAcoustic;
+
+    @ArgGroup(exclusive = true)
+    Schedule schedule;
+
+    static final class Schedule {
+        @Option(names = "--steps", split = ",", description = "Iterations per level, one per level, e.g. 16,1,1,1.")
+        int[] steps;
+
+        @Option(names = "--preset", description = "paper (16 on the first level, 1 on the others; default) or fast "
+                + "(one greedy pass per level).")
+        String preset;
+    }
+
+    @Option(names = "--temperature", defaultValue = "1.0", description = "Token temperature of a level's first iteration, "
+            + "annealed to 0 (default: ${DEFAULT-VALUE}).")
+    float temperature;
+
+    @Option(names = "--top-k", defaultValue = "0", description = "Sample among the k most likely tokens; 0 = all (default).")
+    int topK;
+
+    @Option(names = "--choice-temperature", defaultValue = "4.5",
+            description = "Gumbel noise on confidences, annealed (default: ${DEFAULT-VALUE}).")
+    float choiceTemperature;
+
+    @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--window", defaultValue = "1500", description = "Frames per window for long inputs, prompt included "
+            + "(default: ${DEFAULT-VALUE}).")
+    int window;
+
+    @Option(names = "--window-prompt", defaultValue = "150", description = "Frames of the previous window that prompt the "
+            + "next (default: ${DEFAULT-VALUE}).")
+    int windowPrompt;
+
+    @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
+            completionCandidates = BackendNames.class)
+    String backendName;
+
+    @Option(names = "--out", required = true, description = "Output .npy: int64 [batch, frames, Q].")
+    Path out;
+
+    @Override
+    public Integer call() {
+        GenerationConfig config = config();
+        List<int[]> semantics = readIds(semantic, "--semantic");
+        List<Utterance> utterances = new ArrayList<>();
+        List<int[]> promptSem = promptSemantic == null ? null : readIds(promptSemantic, "--prompt-semantic");
+        List<int[][]> promptAc = promptAcoustic == null ? null : readPromptTokens(promptAcoustic);
+        if ((promptSem == null) != (promptAc == null)) {
+            throw new IllegalArgumentException("--prompt-semantic and --prompt-acoustic go together");
+        }
+        for (int b = 0; b < semantics.size(); b++) {
+            Utterance u = Utterance.of(semantics.get(b));
+            if (promptSem != null) {
+                u = u.withPrompt(pick(promptSem, b, "--prompt-semantic"), pick(promptAc, b, "--prompt-acoustic"));
+            }
+            utterances.add(u);
+        }
+        try (SoundStorm model = SoundStorm.load(weights, backendName)) {
+            ProgressBar bar = System.console() != null ? new ProgressBar(System.err) : null;
+            long t0 = System.nanoTime();
+            int[] passes = {0};
+            ProgressListener listener = p -> {
+                passes[0] = p.passesDone();
+                if (bar != null) {
+                    bar.show(p);
+                }
+            };
+            AcousticTokens tokens = model.generate(utterances, config, listener);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            if (bar != null) {
+                bar.finish();
+            }
+            int levels = model.config().numQuantizers();
+            int frames = tokens.frames(0);
+            int[] flat = new int[tokens.batch() * frames * levels];
+            for (int b = 0; b < tokens.batch(); b++) {
+                int[][] seq = tokens.sequence(b);
+                for (int t = 0; t < frames; t++) {
+                    System.arraycopy(seq[t], 0, flat, (b * frames + t) * levels, levels);
+                }
+            }
+            Npy.writeLongs(out, new int[] {tokens.batch(), frames, levels}, flat);
+            out().printf(Locale.ROOT, "wrote %s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
+                    out, tokens.batch(), frames, levels, passes[0], seconds, passes[0] / seconds, model.backendDescription());
+        }
+        return 0;
+    }
+
+    private GenerationConfig config() {
+        GenerationConfig c = GenerationConfig.paper();
+        if (schedule != null && schedule.steps != null) {
+            c = c.withSteps(StepPlan.explicit(schedule.steps));
+        } else if (schedule != null && schedule.preset != null) {
+            c = switch (schedule.preset) {
+                case "paper" -> c;
+                case "fast" -> GenerationConfig.fast();
+                default -> throw new IllegalArgumentException("--preset must be paper or fast, not '" + schedule.preset + "'");
+            };
+        }
+        return c.withTemperature(temperature).withTopK(topK).withChoiceTemperature(choiceTemperature).withSeed(seed)
+                .withWindow(window, windowPrompt);
+    }
+
+    /** Utterance b's entry, or the only one for every utterance. */
+    private static <T> T pick(List<T> list, int b, String option) {
+        if (list.size() == 1) {
+            return list.get(0);
+        }
+        if (b >= list.size()) {
+            throw new IllegalArgumentException(option + " has " + list.size() + " entries, fewer than the utterances");
+        }
+        return list.get(b);
+    }
+
+    /** Ids per utterance from an .npy ([n] or [batch, n]) or a text file (one utterance). */
+    static List<int[]> readIds(Path file, String option) {
+        if (file.toString().endsWith(".npy")) {
+            IntArray a = Npy.readInts(file);
+            if (a.rank() == 1) {
+                return List.of(a.data());
+            }
+            if (a.rank() != 2) {
+                throw new IllegalArgumentException(option + " " + file + ": expected [n] or [batch, n], got "
+                        + Arrays.toString(a.shape()));
+            }
+            List<int[]> rows = new ArrayList<>();
+            for (int b = 0; b < a.dim(0); b++) {
+                rows.add(Arrays.copyOfRange(a.data(), b * a.dim(1), (b + 1) * a.dim(1)));
+            }
+            return rows;
+        }
+        String text;
+        try {
+            text = Files.readString(file).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + option + " " + file, e);
+        }
+        if (text.isEmpty()) {
+            throw new IllegalArgumentException(option + " " + file + " holds no ids");
+        }
+        String[] words = text.split("\\s+");
+        int[] ids = new int[words.length];
+        for (int i = 0; i < words.length; i++) {
+            try {
+                ids[i] = Integer.parseInt(words[i]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " " + file + ": word " + i + " ('" + words[i]
+                        + "') is not an integer id");
+            }
+        }
+        return List.of(ids);
+    }
+
+    private static List<int[][]> readPromptTokens(Path file) {
+        IntArray a = Npy.readInts(file);
+        int[] shape = a.rank() == 2 ? new int[] {1, a.dim(0), a.dim(1)} : a.shape();
+        if (shape.length != 3) {
+            throw new IllegalArgumentException("--prompt-acoustic " + file + ": expected [frames, Q] or [batch, frames, Q], "
+                    + "got " + Arrays.toString(a.shape()));
+        }
+        List<int[][]> prompts = new ArrayList<>();
+        for (int b = 0; b < shape[0]; b++) {
+            int[][] p = new int[shape[1]][];
+            for (int t = 0; t < shape[1]; t++) {
+                int from = (b * shape[1] + t) * shape[2];
+                p[t] = Arrays.copyOfRange(a.data(), from, from + shape[2]);
+            }
+            prompts.add(p);
+        }
+        return prompts;
+    }
+
+    /** A one-line progress bar on a terminal's stderr. */
+    private static final class ProgressBar {
+        private static final int WIDTH = 30;
+        private final PrintStream err;
+
+        ProgressBar(PrintStream err) {
+            this.err = err;
+        }
+
+        void show(org.soundstorm4j.Progress p) {
+            int filled = WIDTH * p.passesDone() / Math.max(1, p.passesTotal());
+            String window = p.windows() > 1 ? String.format("window %d/%d ", p.window() + 1, p.windows()) : "";
+            err.printf("\r[%s%s] %d/%d passes, %slevel %d iteration %d ", "#".repeat(filled), " ".repeat(WIDTH - filled),
+                    p.passesDone(), p.passesTotal(), window, p.level(), p.iteration() + 1);
+            err.flush();
+        }
+
+        void finish() {
+            err.println();
+        }
+    }
+}
