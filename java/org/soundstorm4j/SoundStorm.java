@@ -46,16 +46,23 @@ public final class SoundStorm implements AutoCloseable {
 
     /** Loads a model directory on the named backend ("auto", "cpu"). */
     public static SoundStorm load(Path modelDir, String backendName) {
-        Checkpoint checkpoint = Checkpoint.open(modelDir);
-        Backend backend = null;
+        return load(modelDir, Backends.create(backendName));
+    }
+
+    /**
+     * Loads a model directory onto {@code backend}, which the model then owns: closing the model
+     * closes it (also when loading fails).
+     */
+    public static SoundStorm load(Path modelDir, Backend backend) {
+        Checkpoint checkpoint = null;
         try {
-            backend = Backends.create(backendName);
+            checkpoint = Checkpoint.open(modelDir);
             return new SoundStorm(checkpoint, backend);
         } catch (RuntimeException e) {
-            if (backend != null) {
-                backend.close();
+            backend.close();
+            if (checkpoint != null) {
+                checkpoint.close();
             }
-            checkpoint.close();
             throw e;
         }
     }

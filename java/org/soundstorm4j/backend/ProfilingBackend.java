@@ -39,6 +39,12 @@ public final class ProfilingBackend implements Backend {
         totals.clear();
     }
 
+    /** Calls of {@code op} (as named in {@link #report()}) since the last reset. */
+    public long calls(String op) {
+        long[] slot = totals.get(op);
+        return slot == null ? 0 : slot[1];
+    }
+
     /** One line per op: total milliseconds, share of the total, and call count, largest first. */
     public String report() {
         long all = totals.values().stream().mapToLong(v -> v[0]).sum();

@@ -1,0 +1,223 @@
+package org.soundstorm4j.sampler;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The decoding loop against a scripted forward pass whose logits are chosen per pass, so the
+ * tokens reveal at which pass each position was committed.
+ */
+class LevelwiseSamplerTest {
+    private static final int LEVELS = 3;
+    private static final int CODEBOOK = 40;
+    private static final int MASK = CODEBOOK;
+
+    /** Logits of one position at one pass. */
+    interface Script {
+        void fill(int pass, int row, int frame, int level, float[] logits, int off);
+    }
+
+    /** A forward pass that follows a script and checks the invariants of the input it is given. */
+    private static final class ScriptedModel implements LevelLogits {
+        final Script script;
+        final int[][][] prompts;
+        int passes;
+        final List<Integer> levelsSeen = new ArrayList<>();
+
+        ScriptedModel(Script script, int[][][] prompts) {
+            this.script = script;
+            this.prompts = prompts;
+        }
+
+        @Override
+        public float[] logits(int[] tokens, int[] semantic, int[] lengths, int batch, int frames, int level) {
+            for (int b = 0; b < batch; b++) {
+                int prompt = prompts[b].length;
+                for (int f = 0; f < lengths[b]; f++) {
+                    for (int q = 0; q < LEVELS; q++) {
+                        int id = tokens[(b * frames + f) * LEVELS + q];
+                        if (f < prompt) {
+                            assertEquals(prompts[b][f][q], id, "prompt token changed at row " + b + " frame " + f);
+                        } else if (q < level) {
+                            assertNotEquals(MASK, id, "coarser level still masked");
+                        } else if (q > level) {
+                            assertEquals(MASK, id, "finer level touched before its turn");
+                        }
+                    }
+                }
+            }
+            float[] out = new float[batch * frames * CODEBOOK];
+            for (int b = 0; b < batch; b++) {
+                for (int f = 0; f < frames; f++) {
+                    script.fill(passes, b, f, level, out, (b * frames + f) * CODEBOOK);
+                }
+            }
+            passes++;
+            levelsSeen.add(level);
+            return out;
+        }
+    }
+
+    private static int[][] prompt(int frames, int seed) {
+        int[][] p = new int[frames][LEVELS];
+        for (int f = 0; f < frames; f++) {
+            for (int q = 0; q < LEVELS; q++) {
+                p[f][q] = (seed + 7 * f + 3 * q) % CODEBOOK;
+            }
+        }
+        return p;
+    }
+
+    private static DecodeBatch batch(int[][][] prompts, int[] targets) {
+        int frames = 0;
+        for (int b = 0; b < targets.length; b++) {
+            frames = Math.max(frames, prompts[b].length + targets[b]);
+        }
+        DecodeBatch batch = new DecodeBatch(targets.length, frames, LEVELS, MASK);
+        for (int b = 0; b < targets.length; b++) {
+            batch.setRow(b, new int[prompts[b].length + targets[b]], prompts[b], b, 0);
+        }
+        return batch;
+    }
+
+    /** Which pass commits each target position of a row, from the schedule and a confidence order. */
+    private static int[] expectedCommitPass(int n, int steps, int firstPass, int[] leastConfidentFirst) {
+        int[] pass = new int[n];
+        int remaining = n;
+        for (int i = 0; i < steps && remaining > 0; i++) {
+            int stay = MaskSchedule.stayMasked(n, steps, i, remaining);
+            for (int k = stay; k < remaining; k++) {
+                pass[leastConfidentFirst[k]] = firstPass + i;
+            }
+            remaining = stay;
+        }
+        return pass;
+    }
+
+    @Test
+    void commitsTheMostConfidentByTheScheduleAndNeverTouchesCommittedOrPromptTokens() {
+        int[][][] prompts = {prompt(3, 1), prompt(0, 0), prompt(2, 5)};
+        int[] targets = {20, 9, 6};
+        int[] steps = {4, 2, 1};
+        // the pass number is the dominant token, so a token tells at which pass it was drawn;
+        // row 0: later frames more confident; row 1: earlier frames; row 2: all equal (ties)
+        Script script = (pass, row, frame, level, logits, off) -> {
+            float margin = switch (row) {
+                case 0 -> 5 + 0.1f * frame;
+                case 1 -> 8 - 0.1f * frame;
+                default -> 6;
+            };
+            logits[off + pass % CODEBOOK] = margin;
+        };
+        ScriptedModel model = new ScriptedModel(script, prompts);
+        DecodeBatch batch = batch(prompts, targets);
+        // temperature 0.01 makes the sampled iterations pick the dominant token; no choice noise
+        new LevelwiseSampler(model, CODEBOOK).decode(batch, steps, 0.01f, 0, 0f, 7L, (q, i) -> { });
+
+        assertEquals(LevelwiseSampler.passes(targets, steps), model.passes);
+        assertEquals(List.of(0, 0, 0, 0, 1, 1, 2), model.levelsSeen);
+        int[][] order = new int[3][];
+        order[0] = java.util.stream.IntStream.range(0, 20).toArray();                  // low frames least confident
+        order[1] = java.util.stream.IntStream.range(0, 9).map(j -> 8 - j).toArray();   // high frames least confident
+        order[2] = java.util.stream.IntStream.range(0, 6).toArray();                   // ties: lower position first
+        int firstPass = 0;
+        for (int q = 0; q < LEVELS; q++) {
+            for (int b = 0; b < 3; b++) {
+                int[] pass = expectedCommitPass(targets[b], steps[q], firstPass, order[b]);
+                int[][] got = batch.target(b);
+                for (int j = 0; j < targets[b]; j++) {
+                    assertEquals(pass[j], got[j][q], "row " + b + " position " + j + " level " + q);
+                }
+            }
+            firstPass += MaskSchedule.iterationsNeeded(targets, steps[q]);
+        }
+    }
+
+    @Test
+    void greedyTiesGoToTheLowerIdAndSampledDrawsFollowTheGumbelKeys() {
+        int[][][] prompts = {prompt(0, 0)};
+        int[] targets = {12};
+        // two tokens tied at the top; everything else far below
+        Script script = (pass, row, frame, level, logits, off) -> {
+            java.util.Arrays.fill(logits, off, off + CODEBOOK, -30f);
+            logits[off + 5] = 2f;
+            logits[off + 9] = 2f;
+        };
+        DecodeBatch batch = batch(prompts, targets);
+        long seed = 12345L;
+        int[] steps = {2, 1, 1};
+        new LevelwiseSampler(new ScriptedModel(script, prompts), CODEBOOK).decode(batch, steps, 1f, 0, 0f, seed,
+                (q, i) -> { });
+        int[][] got = batch.target(0);
+        // level 0, iteration 0 (sampled): all confidences are equal (log 1/2), so by the tie rule
+        // the lower positions stay masked and positions [stay, 12) are committed with Gumbel-max draws
+        int stay = MaskSchedule.stayMasked(12, 2, 0, 12);
+        RandomKey key = new RandomKey(seed, 0, 0, 0, Purpose.TOKEN_GUMBEL);
+        for (int j = 0; j < 12; j++) {
+            int expected;
+            if (j >= stay) {
+                float s5 = 2f + key.gumbel(j, 5);
+                float s9 = 2f + key.gumbel(j, 9);
+                expected = s9 > s5 ? 9 : 5;
+            } else {
+                expected = 5; // the greedy last iteration: tie -> lower id
+            }
+            assertEquals(expected, got[j][0], "level 0 position " + j);
+            assertEquals(5, got[j][1], "greedy level 1 position " + j);
+            assertEquals(5, got[j][2], "greedy level 2 position " + j);
+        }
+    }
+
+    @Test
+    void topKExcludesEverythingBelowTheKthLogit() {
+        int[][][] prompts = {prompt(0, 0)};
+        int[] targets = {30};
+        Script script = (pass, row, frame, level, logits, off) -> {
+            for (int c = 0; c < CODEBOOK; c++) {
+                logits[off + c] = -0.01f * c; // nearly flat: without top-k any id could be drawn
+            }
+        };
+        DecodeBatch batch = batch(prompts, targets);
+        new LevelwiseSampler(new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {3, 3, 3}, 5f, 2, 4.5f,
+                99L, (q, i) -> { });
+        for (int[] frame : batch.target(0)) {
+            for (int id : frame) {
+                org.junit.jupiter.api.Assertions.assertTrue(id == 0 || id == 1, "top-2 drew " + id);
+            }
+        }
+    }
+
+    @Test
+    void sameSeedSameTokensOtherSeedOtherTokens() {
+        int[][][] prompts = {prompt(0, 0)};
+        int[] targets = {40};
+        Script flat = (pass, row, frame, level, logits, off) -> { };
+        int[][] a = decodeWithSeed(flat, prompts, targets, 1L);
+        int[][] b = decodeWithSeed(flat, prompts, targets, 1L);
+        int[][] c = decodeWithSeed(flat, prompts, targets, 2L);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(a, b);
+        org.junit.jupiter.api.Assertions.assertFalse(java.util.Arrays.deepEquals(a, c));
+    }
+
+    private static int[][] decodeWithSeed(Script script, int[][][] prompts, int[] targets, long seed) {
+        DecodeBatch batch = batch(prompts, targets);
+        new LevelwiseSampler(new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {4, 2, 2}, 1f, 0, 4.5f,
+                seed, (q, i) -> { });
+        return batch.target(0);
+    }
+
+    @Test
+    void rankKeyOrdersByConfidenceThenPosition() {
+        float[] values = {Float.NEGATIVE_INFINITY, -1e30f, -2f, -1f, -0f, 0f, 1e-30f, 1f, 3f, Float.MAX_VALUE};
+        for (int i = 0; i + 1 < values.length; i++) {
+            org.junit.jupiter.api.Assertions.assertTrue(
+                    LevelwiseSampler.rankKey(values[i], 5) < LevelwiseSampler.rankKey(values[i + 1], 0) || values[i] == values[i + 1],
+                    values[i] + " before " + values[i + 1]);
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(LevelwiseSampler.rankKey(1f, 3) < LevelwiseSampler.rankKey(1f, 4));
+    }
+}
