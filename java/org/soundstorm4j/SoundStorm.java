@@ -71,6 +71,11 @@ public final class SoundStorm implements AutoCloseable {
         return checkpoint.config();
     }
 
+    /** The backend's short name ("cpu", ...). */
+    public String backendName() {
+        return backend.name();
+    }
+
     /** The backend's one-line description. */
     public String backendDescription() {
         return backend.description();

@@ -1,9 +1,14 @@
 package org.soundstorm4j.cli;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Random;
+import org.soundstorm4j.GenerationConfig;
+import org.soundstorm4j.SoundStorm;
+import org.soundstorm4j.Utterance;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.backend.ProfilingBackend;
@@ -13,9 +18,9 @@ import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code bench}: forward-pass time on random tokens, median and spread after warm-up. */
+/** {@code bench}: forward-pass or whole-generation time on random tokens, median and spread after warm-up. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Time forward passes (one level's logits) on random tokens.")
+        description = "Time forward passes (one level's logits) or, with --generate, whole generations, on random tokens.")
 final class BenchCommand extends OutputCommand {
     @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
     Path weights;
@@ -45,11 +50,50 @@ final class BenchCommand extends OutputCommand {
     @Option(names = "--profile", description = "Also print the time spent in each op over the timed passes.")
     boolean profile;
 
+    @Option(names = "--generate", description = "Time whole generations (frames / semantic rate ratio random "
+            + "semantic ids per sequence) instead of single forward passes.")
+    boolean generate;
+
+    @Option(names = "--preset", defaultValue = "paper", description = "With --generate: paper or fast (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    /** Codec frames per second of audio (SoundStream and SpeechTokenizer both run at 50 Hz). */
+    private static final double FRAME_RATE_HZ = 50.0;
+
+    /** Median, min and max of timed runs, in milliseconds. */
+    private record Timing(double median, double min, double max) {
+        static Timing of(double[] ms) {
+            double[] s = ms.clone();
+            Arrays.sort(s);
+            int n = s.length;
+            return new Timing(n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2, s[0], s[n - 1]);
+        }
+    }
+
+    /** Runs {@code run} {@code --warmup} times untimed, then {@code afterWarmup}, then {@code --repeats} times timed. */
+    private Timing time(Runnable run, Runnable afterWarmup) {
+        for (int i = 0; i < warmup; i++) {
+            run.run();
+        }
+        afterWarmup.run();
+        double[] ms = new double[repeats];
+        for (int i = 0; i < repeats; i++) {
+            long t0 = System.nanoTime();
+            run.run();
+            ms[i] = (System.nanoTime() - t0) / 1e6;
+        }
+        return Timing.of(ms);
+    }
+
     @Override
     public Integer call() {
         if (frames < 1 || batch < 1 || repeats < 1 || warmup < 0) {
             throw new IllegalArgumentException("--frames, --batch and --repeats must be >= 1 and --warmup >= 0");
         }
+        return generate ? benchGeneration() : benchForward();
+    }
+
+    private int benchForward() {
         try (Checkpoint ckpt = Checkpoint.open(weights); Backend backend = profile
                 ? new ProfilingBackend(Backends.create(backendName)) : Backends.create(backendName)) {
             ModelConfig c = ckpt.config();
@@ -63,32 +107,63 @@ final class BenchCommand extends OutputCommand {
             int[] semantic = random.ints(batch * frames, 0, c.numSemanticTokens()).toArray();
             int[] lengths = new int[batch];
             Arrays.fill(lengths, frames);
-            for (int i = 0; i < warmup; i++) {
-                model.logits(tokens, semantic, lengths, batch, frames, level);
-            }
-            if (backend instanceof ProfilingBackend p) {
-                p.reset();
-            }
-            double[] ms = new double[repeats];
-            for (int i = 0; i < repeats; i++) {
-                long t0 = System.nanoTime();
-                model.logits(tokens, semantic, lengths, batch, frames, level);
-                ms[i] = (System.nanoTime() - t0) / 1e6;
-            }
-            Arrays.sort(ms);
-            double median = repeats % 2 == 1 ? ms[repeats / 2] : (ms[repeats / 2 - 1] + ms[repeats / 2]) / 2;
+            Timing t = time(() -> model.logits(tokens, semantic, lengths, batch, frames, level), () -> {
+                if (backend instanceof ProfilingBackend p) {
+                    p.reset();
+                }
+            });
             if (json) {
                 out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
                                 + "\"level\": %d, \"repeats\": %d, \"forward_ms_median\": %.3f, \"forward_ms_min\": %.3f, "
                                 + "\"forward_ms_max\": %.3f}%n", backend.name(), backend.description().replace("\"", "'"),
-                        frames, batch, level, repeats, median, ms[0], ms[repeats - 1]);
+                        frames, batch, level, repeats, t.median(), t.min(), t.max());
             } else {
                 out().printf(Locale.ROOT, "%s%nforward, %d x %d frames, level %d: median %.2f ms (min %.2f, max %.2f) "
-                                + "over %d passes after %d warm-up%n", backend.description(), batch, frames, level, median,
-                        ms[0], ms[repeats - 1], repeats, warmup);
+                                + "over %d passes after %d warm-up%n", backend.description(), batch, frames, level, t.median(),
+                        t.min(), t.max(), repeats, warmup);
             }
             if (backend instanceof ProfilingBackend p) {
-                out().print("time per op over the timed passes:\n" + p.report());
+                out().printf("time per op over the timed passes:%n%s", p.report());
+            }
+        }
+        return 0;
+    }
+
+    private int benchGeneration() {
+        GenerationConfig config = switch (preset) {
+            case "paper" -> GenerationConfig.paper();
+            case "fast" -> GenerationConfig.fast();
+            default -> throw new IllegalArgumentException("--preset must be paper or fast, not '" + preset + "'");
+        };
+        try (SoundStorm model = SoundStorm.load(weights, backendName)) {
+            ModelConfig c = model.config();
+            if (frames % c.semanticRateRatio() != 0) {
+                throw new IllegalArgumentException("--frames must be a multiple of the semantic rate ratio "
+                        + c.semanticRateRatio());
+            }
+            config = config.withWindow(Math.max(frames, 2), 0);
+            Random random = new Random(1234);
+            List<Utterance> utterances = new ArrayList<>();
+            for (int b = 0; b < batch; b++) {
+                utterances.add(Utterance.of(random.ints(frames / c.semanticRateRatio(), 0, c.numSemanticTokens()).toArray()));
+            }
+            int[] passes = {0};
+            GenerationConfig cfg = config;
+            Timing t = time(() -> model.generate(utterances, cfg, p -> passes[0] = p.passesTotal()), () -> { });
+            double passesPerSecond = passes[0] / (t.median() / 1000);
+            double realTime = batch * frames / FRAME_RATE_HZ / (t.median() / 1000);
+            if (json) {
+                out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
+                                + "\"preset\": \"%s\", \"passes\": %d, \"repeats\": %d, \"generation_ms_median\": %.3f, "
+                                + "\"generation_ms_min\": %.3f, \"generation_ms_max\": %.3f, \"passes_per_s\": %.3f, "
+                                + "\"audio_s_per_s\": %.3f}%n", model.backendName(),
+                        model.backendDescription().replace("\"", "'"), frames, batch, preset, passes[0], repeats,
+                        t.median(), t.min(), t.max(), passesPerSecond, realTime);
+            } else {
+                out().printf(Locale.ROOT, "%s%ngeneration (%s preset, %d passes), %d x %d frames: median %.1f ms (min %.1f, "
+                                + "max %.1f) over %d runs after %d warm-up; %.2f passes/s, %.2f s of %.0f Hz audio per second%n",
+                        model.backendDescription(), preset, passes[0], batch, frames, t.median(), t.min(), t.max(), repeats,
+                        warmup, passesPerSecond, realTime, FRAME_RATE_HZ);
             }
         }
         return 0;

@@ -114,4 +114,70 @@ class CliTest {
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown backend 'tpu'"), r.err());
     }
+
+    @Test
+    void generateWritesEveryTokenWithAndWithoutAPrompt() throws Exception {
+        Path out = tmp.resolve("tokens.npy");
+        Run r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--seed", "7", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("tokens [1, 100, 4] int64, 19 forward passes"), r.out());
+        org.soundstorm4j.io.IntArray tokens = Npy.readInts(out);
+        assertArrayEquals(new int[] {1, 100, 4}, tokens.shape());
+        for (int id : tokens.data()) {
+            assertTrue(id >= 0 && id < 64, "id " + id);
+        }
+
+        Path prompted = tmp.resolve("prompted.npy");
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--prompt-semantic", DEMO.resolve("example_prompt_semantic.npy").toString(),
+                "--prompt-acoustic", DEMO.resolve("example_prompt_acoustic.npy").toString(), "--seed", "7",
+                "--preset", "fast", "--out", prompted.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("tokens [1, 100, 4] int64, 4 forward passes"), r.out());
+    }
+
+    @Test
+    void generateReadsSemanticIdsFromText() throws Exception {
+        Path text = tmp.resolve("semantic.txt");
+        Files.writeString(text, "1 2 3\n4  5\t6 63\n");
+        Path out = tmp.resolve("t.npy");
+        Run r = run("generate", "--weights", DEMO.toString(), "--semantic", text.toString(), "--steps", "2,1,1,1",
+                "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertArrayEquals(new int[] {1, 7, 4}, Npy.readInts(out).shape());
+
+        Files.writeString(text, "1 2 x");
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", text.toString(), "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("word 2 ('x') is not an integer id"), r.err());
+    }
+
+    @Test
+    void generateRejectsBadRequests() {
+        Path out = tmp.resolve("never.npy");
+        Run r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--steps", "16,1,1", "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("steps: 3 entries given, the model has 4 levels"), r.err());
+
+        Path badPrompt = tmp.resolve("prompt.npy");
+        Npy.writeLongs(badPrompt, new int[] {25, 3}, new int[75]);
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--prompt-semantic", DEMO.resolve("example_prompt_semantic.npy").toString(),
+                "--prompt-acoustic", badPrompt.toString(), "--out", out.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("prompt frame 0 has 3 levels, the model has 4"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
+    void benchTimesWholeGenerations() {
+        Run r = run("bench", "--weights", DEMO.toString(), "--frames", "20", "--generate", "--warmup", "0",
+                "--repeats", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<?, ?> json = (Map<?, ?>) Json.parse(r.out().trim());
+        assertEquals(19L, json.get("passes"));
+        assertTrue(((Number) json.get("passes_per_s")).doubleValue() > 0, r.out());
+    }
 }
