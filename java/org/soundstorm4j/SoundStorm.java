@@ -171,8 +171,10 @@ public final class SoundStorm implements AutoCloseable {
             int start = promptFrames[u] + produced[u];
             int prompt = plans[u].promptFrames(w);
             int[][] promptTokens = Arrays.copyOfRange(timeline[u], start - prompt, start);
+            // sequence 0 in every row's random key: an utterance's tokens depend on its inputs, the
+            // config and the seed only, not on where it sits in a batch (dynamic batching stays exact)
             batch.setRow(r, Arrays.copyOfRange(semantic[u], start - prompt, start + plans[u].targetFrames(w)),
-                    promptTokens, u, produced[u]);
+                    promptTokens, 0, produced[u]);
         }
         return batch;
     }

@@ -108,7 +108,7 @@ class SoundStormTest {
     }
 
     @Test
-    void aSequenceGetsTheSameTokensAloneAndInABatchOfDifferentLengths() {
+    void anUtteranceGetsTheSameTokensAloneAndAnywhereInABatchOfDifferentLengths() {
         Path dir = TestModels.random(tmp.resolve("q12"), TWELVE_LEVELS, 1);
         try (SoundStorm model = SoundStorm.load(dir)) {
             Utterance first = Utterance.of(ids(23, 10, 4));
@@ -118,6 +118,9 @@ class SoundStormTest {
             AcousticTokens batch = model.generate(List.of(first, second), cfg, ProgressListener.NONE);
             assertArrayEquals(alone, batch.sequence(0));
             assertEquals(37, batch.frames(1));
+            AcousticTokens swapped = model.generate(List.of(second, first), cfg, ProgressListener.NONE);
+            assertArrayEquals(alone, swapped.sequence(1));
+            assertArrayEquals(batch.sequence(1), swapped.sequence(0));
         }
     }
 
