@@ -79,31 +79,16 @@ public final class Philox {
     }
 
     /**
-     * Output word {@code index} (0..3) of {@link #block}. The rounds are repeated here rather
-     * than shared so that a single word needs no scratch array; a test keeps the two equal.
+     * Output word {@code index} (0..3) of {@link #block}. The scratch array does not escape, so
+     * the JIT keeps it in registers.
      */
     public static int word(int c0, int c1, int c2, int c3, int k0, int k1, int index) {
         if (index < 0 || index > 3) {
             throw new IllegalArgumentException("index must be 0..3, got " + index);
         }
-        for (int r = 0; r < ROUNDS; r++) {
-            if (r > 0) {
-                k0 += W0;
-                k1 += W1;
-            }
-            long p0 = (M0 & U32) * (c0 & U32);
-            long p1 = (M1 & U32) * (c2 & U32);
-            c0 = (int) (p1 >>> 32) ^ c1 ^ k0;
-            c1 = (int) p1;
-            c2 = (int) (p0 >>> 32) ^ c3 ^ k1;
-            c3 = (int) p0;
-        }
-        return switch (index) {
-            case 0 -> c0;
-            case 1 -> c1;
-            case 2 -> c2;
-            default -> c3;
-        };
+        int[] out = new int[4];
+        block(c0, c1, c2, c3, k0, k1, out);
+        return out[index];
     }
 
     /**
