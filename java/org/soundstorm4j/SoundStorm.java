@@ -2,7 +2,6 @@ package org.soundstorm4j;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
@@ -100,97 +99,41 @@ public final class SoundStorm implements AutoCloseable {
         ModelConfig c = config();
         int[] steps = config.steps().forLevels(c.numQuantizers());
         RequestCheck.check(c, utterances);
-        int ratio = c.semanticRateRatio();
-        int n = utterances.size();
-        // per utterance: the whole timeline (prompt then target) at the codec frame rate
-        int[][] semantic = new int[n][];
-        int[][][] timeline = new int[n][][];
-        int[] promptFrames = new int[n];
-        WindowPlan[] plans = new WindowPlan[n];
-        int windows = 0;
-        for (int u = 0; u < n; u++) {
-            Utterance utt = utterances.get(u);
-            int[] promptSem = utt.hasPrompt() ? utt.promptSemantic() : new int[0];
-            int[] sem = utt.semantic();
-            semantic[u] = upsample(concat(promptSem, sem), ratio);
-            promptFrames[u] = promptSem.length * ratio;
-            timeline[u] = new int[semantic[u].length][];
-            if (utt.hasPrompt()) {
-                System.arraycopy(utt.promptTokens(), 0, timeline[u], 0, promptFrames[u]);
-            }
-            plans[u] = WindowPlan.of(promptFrames[u], sem.length * ratio, config.windowFrames(), config.windowPromptFrames());
-            windows = Math.max(windows, plans[u].count());
+        List<Timeline> timelines = new ArrayList<>();
+        for (Utterance u : utterances) {
+            timelines.add(new Timeline(u, c.semanticRateRatio(), config));
         }
-
-        LevelwiseSampler sampler = new LevelwiseSampler(conformer::logits, c.codebookSize());
+        int windows = timelines.stream().mapToInt(Timeline::windows).max().orElse(0);
+        // every window's plan depends on lengths only, so the total number of passes is known up front
         int passesTotal = 0;
         for (int w = 0; w < windows; w++) {
             int window = w;
-            int[] targets = Arrays.stream(members(plans, w)).map(u -> plans[u].targetFrames(window)).toArray();
+            int[] targets = active(timelines, w).stream().mapToInt(t -> t.targetFrames(window)).toArray();
             passesTotal += LevelwiseSampler.passes(targets, steps);
         }
-        int[] produced = new int[n];
+        LevelwiseSampler sampler = new LevelwiseSampler(conformer::logits, c.codebookSize());
         int[] done = {0};
         int total = passesTotal;
-        int windowCount = windows;
         for (int w = 0; w < windows; w++) {
-            int[] rows = members(plans, w);
-            DecodeBatch batch = window(rows, plans, w, semantic, timeline, promptFrames, produced, c);
             int window = w;
+            List<Timeline> rows = active(timelines, w);
+            int frames = rows.stream().mapToInt(t -> t.windowFrames(window)).max().orElseThrow();
+            DecodeBatch batch = new DecodeBatch(rows.size(), frames, c.numQuantizers(), c.maskId());
+            for (int r = 0; r < rows.size(); r++) {
+                rows.get(r).fillRow(batch, r, w);
+            }
             sampler.decode(batch, steps, config.temperature(), config.topK(), config.choiceTemperature(), config.seed(),
-                    (level, iteration) -> listener.onPass(new Progress(window, windowCount, level, iteration, ++done[0], total)));
-            for (int r = 0; r < rows.length; r++) {
-                int u = rows[r];
-                int[][] target = batch.target(r);
-                System.arraycopy(target, 0, timeline[u], promptFrames[u] + produced[u], target.length);
-                produced[u] += target.length;
+                    (level, iteration) -> listener.onPass(new Progress(window, windows, level, iteration, ++done[0], total)));
+            for (int r = 0; r < rows.size(); r++) {
+                rows.get(r).accept(batch.target(r));
             }
         }
-        List<int[][]> out = new ArrayList<>();
-        for (int u = 0; u < n; u++) {
-            out.add(Arrays.copyOfRange(timeline[u], promptFrames[u], timeline[u].length));
-        }
-        return new AcousticTokens(out);
+        return new AcousticTokens(timelines.stream().map(Timeline::output).toList());
     }
 
-    /** Utterances that still have a window {@code w}. */
-    private static int[] members(WindowPlan[] plans, int w) {
-        return java.util.stream.IntStream.range(0, plans.length).filter(u -> plans[u].count() > w).toArray();
-    }
-
-    /** Window {@code w}'s batch: per row the prompt (tokens known so far) and the semantic ids. */
-    private static DecodeBatch window(int[] rows, WindowPlan[] plans, int w, int[][] semantic, int[][][] timeline,
-                                      int[] promptFrames, int[] produced, ModelConfig c) {
-        int frames = 0;
-        for (int u : rows) {
-            frames = Math.max(frames, plans[u].promptFrames(w) + plans[u].targetFrames(w));
-        }
-        DecodeBatch batch = new DecodeBatch(rows.length, frames, c.numQuantizers(), c.maskId());
-        for (int r = 0; r < rows.length; r++) {
-            int u = rows[r];
-            int start = promptFrames[u] + produced[u];
-            int prompt = plans[u].promptFrames(w);
-            int[][] promptTokens = Arrays.copyOfRange(timeline[u], start - prompt, start);
-            // sequence 0 in every row's random key: an utterance's tokens depend on its inputs, the
-            // config and the seed only, not on where it sits in a batch (dynamic batching stays exact)
-            batch.setRow(r, Arrays.copyOfRange(semantic[u], start - prompt, start + plans[u].targetFrames(w)),
-                    promptTokens, 0, produced[u]);
-        }
-        return batch;
-    }
-
-    private static int[] concat(int[] a, int[] b) {
-        int[] out = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
-        return out;
-    }
-
-    private static int[] upsample(int[] ids, int ratio) {
-        int[] out = new int[ids.length * ratio];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ids[i / ratio];
-        }
-        return out;
+    /** Utterances that have a window {@code w}. */
+    private static List<Timeline> active(List<Timeline> timelines, int w) {
+        return timelines.stream().filter(t -> t.windows() > w).toList();
     }
 
     @Override
