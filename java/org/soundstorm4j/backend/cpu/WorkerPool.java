@@ -1,39 +1,130 @@
 package org.soundstorm4j.backend.cpu;
 
-import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.IntConsumer;
-import java.util.stream.IntStream;
 
-/** The CPU backend's own worker threads (one per core by default), so it never uses the common pool. */
+/**
+ * The CPU backend's worker threads. A forward pass is about a hundred short parallel ops, and
+ * waking a parked thread costs tens of microseconds each time (a ForkJoinPool measured ~60 us per
+ * op here), so idle workers spin briefly before parking: ops that follow each other closely start
+ * within a microsecond or two. The calling thread takes tasks too.
+ */
 final class WorkerPool implements AutoCloseable {
-    private final ForkJoinPool pool;
+    /** How long an idle worker spins for the next op before it parks. */
+    private static final long SPIN_NANOS = 200_000;
+
     private final int threads;
+    private final Thread[] workers;
+    private final AtomicInteger nextTask = new AtomicInteger();
+    private final AtomicInteger workersBusy = new AtomicInteger();
+    private volatile IntConsumer body;
+    private volatile int taskCount;
+    private volatile long generation;
+    private volatile boolean closed;
+    private volatile Throwable failure;
 
     WorkerPool(int threads) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.pool = new ForkJoinPool(threads);
+        this.workers = new Thread[threads - 1];
+        for (int i = 0; i < workers.length; i++) {
+            workers[i] = Thread.ofPlatform().daemon().name("soundstorm4j-cpu-" + (i + 1)).start(this::workerLoop);
+        }
     }
 
     int threads() {
         return threads;
     }
 
-    /** Runs {@code body(i)} for every {@code i < tasks}, spread over the workers; returns when all are done. */
+    /**
+     * Runs {@code body(i)} for every {@code i < tasks}, spread over the workers and the calling
+     * thread; returns when all are done, rethrowing the first failure. Not reentrant: a task that
+     * calls forEach runs its inner loop on its own thread.
+     */
     void forEach(int tasks, IntConsumer body) {
-        if (tasks == 1 || threads == 1) {
+        if (closed) {
+            throw new IllegalStateException("the CPU backend's worker pool is closed");
+        }
+        if (tasks <= 1 || workers.length == 0 || isWorker()) {
             for (int i = 0; i < tasks; i++) {
                 body.accept(i);
             }
             return;
         }
-        pool.submit(() -> IntStream.range(0, tasks).parallel().forEach(body)).join();
+        synchronized (this) {
+            this.body = body;
+            this.taskCount = tasks;
+            this.failure = null;
+            nextTask.set(0);
+            workersBusy.set(workers.length);
+            generation++; // publishes the fields above to the workers
+            for (Thread w : workers) {
+                LockSupport.unpark(w);
+            }
+            runTasks();
+            while (workersBusy.get() > 0) {
+                Thread.onSpinWait();
+            }
+            this.body = null;
+            Throwable t = failure;
+            if (t instanceof RuntimeException e) {
+                throw e;
+            }
+            if (t instanceof Error e) {
+                throw e;
+            }
+        }
+    }
+
+    private boolean isWorker() {
+        Thread current = Thread.currentThread();
+        for (Thread w : workers) {
+            if (w == current) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void runTasks() {
+        IntConsumer b = body;
+        int n = taskCount;
+        for (int i = nextTask.getAndIncrement(); i < n; i = nextTask.getAndIncrement()) {
+            try {
+                b.accept(i);
+            } catch (Throwable t) {
+                if (failure == null) {
+                    failure = t;
+                }
+            }
+        }
+    }
+
+    private void workerLoop() {
+        long seen = 0;
+        while (!closed) {
+            long spinStart = System.nanoTime();
+            while (generation == seen && !closed && System.nanoTime() - spinStart < SPIN_NANOS) {
+                Thread.onSpinWait();
+            }
+            if (generation == seen) {
+                LockSupport.park(this);
+                continue;
+            }
+            seen = generation;
+            runTasks();
+            workersBusy.decrementAndGet();
+        }
     }
 
     @Override
     public void close() {
-        pool.shutdownNow();
+        closed = true;
+        for (Thread w : workers) {
+            LockSupport.unpark(w);
+        }
     }
 }
