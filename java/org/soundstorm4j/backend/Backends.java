@@ -1,32 +1,55 @@
 package org.soundstorm4j.backend;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.soundstorm4j.backend.cpu.CpuBackend;
+import org.soundstorm4j.backend.opencl.OpenClBackend;
 
 /** Creates backends by name and says which ones this machine can run. */
 public final class Backends {
     /** Names accepted by {@link #create}. */
-    public static final List<String> NAMES = List.of("auto", "cpu");
+    public static final List<String> NAMES = List.of("auto", "cpu", "opencl");
 
     private Backends() {
     }
 
     /**
-     * The backend called {@code name}: "cpu" (pure Java), or "auto" (the fastest available; the CPU
-     * backend until a GPU backend exists).
+     * The backend called {@code name}: "cpu" (pure Java), "opencl" (the device
+     * {@code -Dsoundstorm4j.opencl.device} names, default the first GPU, else the first device), or
+     * "auto": an OpenCL GPU if there is one, else the CPU backend (an OpenCL CPU device such as
+     * PoCL is slower than the Java CPU backend, so auto never picks it).
      */
     public static Backend create(String name) {
         return switch (name) {
-            case "auto", "cpu" -> new CpuBackend();
+            case "cpu" -> new CpuBackend();
+            case "opencl" -> {
+                String reason = OpenClBackend.unavailableReason();
+                if (reason != null) {
+                    throw new IllegalStateException("backend opencl is not available: " + reason);
+                }
+                yield new OpenClBackend();
+            }
+            case "auto" -> OpenClBackend.unavailableReason() == null && OpenClBackend.hasGpu()
+                    ? new OpenClBackend() : new CpuBackend();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "': this build has "
                     + String.join(", ", NAMES));
         };
     }
 
-    /** One line per backend this machine can run, each from the backend's own description. */
+    /** One line per backend this machine can run, each from the backend's own description, or why not. */
     public static List<String> available() {
+        List<String> lines = new ArrayList<>();
         try (Backend cpu = new CpuBackend()) {
-            return List.of(cpu.description());
+            lines.add(cpu.description());
         }
+        String reason = OpenClBackend.unavailableReason();
+        if (reason == null) {
+            for (String device : OpenClBackend.devices()) {
+                lines.add("opencl: " + device);
+            }
+        } else {
+            lines.add("opencl: not available (" + reason + ")");
+        }
+        return lines;
     }
 }

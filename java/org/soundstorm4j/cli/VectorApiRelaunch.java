@@ -35,7 +35,14 @@ final class VectorApiRelaunch {
         command.add("--add-modules");
         command.add(MODULE);
         command.add("--enable-native-access=ALL-UNNAMED");
+        command.add("--sun-misc-unsafe-memory-access=allow");
         command.add("-D" + MARKER + "=true");
+        // the settings a user may have given with -D on the first JVM's command line
+        for (String key : System.getProperties().stringPropertyNames()) {
+            if (key.startsWith("soundstorm4j.") || key.startsWith("org.lwjgl.")) {
+                command.add("-D" + key + "=" + System.getProperty(key));
+            }
+        }
         command.add("-cp");
         command.add(jarPath().toString());
         command.add(Main.class.getName());

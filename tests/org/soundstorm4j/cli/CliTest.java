@@ -180,4 +180,24 @@ class CliTest {
         assertEquals(19L, json.get("passes"));
         assertTrue(((Number) json.get("passes_per_s")).doubleValue() > 0, r.out());
     }
+
+    @Test
+    void generateOnOpenClAgreesWithTheCpuBackend() {
+        org.soundstorm4j.backend.opencl.OpenClDevice.require();
+        Path cpu = tmp.resolve("cpu.npy");
+        Path opencl = tmp.resolve("opencl.npy");
+        for (String[] backend : new String[][] {{"cpu", cpu.toString()}, {"opencl", opencl.toString()}}) {
+            Run r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                    "--seed", "3", "--backend", backend[0], "--out", backend[1]);
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.out().contains(backend[0] + ": "), r.out());
+        }
+        int[] a = Npy.readInts(cpu).data();
+        int[] b = Npy.readInts(opencl).data();
+        int same = 0;
+        for (int i = 0; i < a.length; i++) {
+            same += a[i] == b[i] ? 1 : 0;
+        }
+        assertTrue(same >= 0.99 * a.length, same + " of " + a.length + " tokens agree");
+    }
 }

@@ -29,7 +29,8 @@ class GoldenLogitsTest {
         return Stream.of("public_small", "paper_small").flatMap(name -> {
             ModelConfig c = ModelConfig.read(dir(name).resolve("config.json"));
             return java.util.stream.IntStream.range(0, c.numQuantizers()).boxed()
-                    .flatMap(level -> Stream.of(Arguments.of(name, level, "vector"), Arguments.of(name, level, "scalar")));
+                    .flatMap(level -> Stream.of(Arguments.of(name, level, "vector"), Arguments.of(name, level, "scalar"),
+                            Arguments.of(name, level, "opencl")));
         });
     }
 
@@ -41,7 +42,7 @@ class GoldenLogitsTest {
         }
     }
 
-    @ParameterizedTest(name = "{0} level {1} ({2} kernels)")
+    @ParameterizedTest(name = "{0} level {1} ({2})")
     @MethodSource("cases")
     void logitsMatchThePyTorchReference(String name, int level, String kernels) {
         Path d = dir(name);
@@ -52,7 +53,7 @@ class GoldenLogitsTest {
         int batch = semantic.dim(0);
         int frames = semantic.dim(1);
         float[] logits;
-        try (Checkpoint ckpt = Checkpoint.open(d); Backend backend = cpuBackend(kernels)) {
+        try (Checkpoint ckpt = Checkpoint.open(d); Backend backend = backend(kernels)) {
             logits = new Conformer(ckpt, backend).logits(acoustic.data(), semantic.data(), lengths, batch, frames, level);
             assertEquals(golden.size(), logits.length);
             int c = ckpt.config().codebookSize();
@@ -68,6 +69,14 @@ class GoldenLogitsTest {
                 fail(name + " level " + level + ": max |error| " + worst + " > " + TOL + " x max |logit| " + maxRef);
             }
         }
+    }
+
+    private static Backend backend(String kernels) {
+        if (kernels.equals("opencl")) {
+            org.soundstorm4j.backend.opencl.OpenClDevice.require();
+            return new org.soundstorm4j.backend.opencl.OpenClBackend();
+        }
+        return cpuBackend(kernels);
     }
 
     private static Backend cpuBackend(String kernels) {
