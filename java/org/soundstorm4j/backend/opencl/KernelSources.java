@@ -4,26 +4,46 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * The portable kernel sources ({@code kernels/*.clh}, packed into the jar), joined into one
- * OpenCL program text. {@code #include "portable.h"} lines are replaced by the header itself:
- * a program built from a string has no include path.
+ * The portable kernel sources ({@code kernels/*.clh} and their headers, packed into the jar),
+ * joined into one OpenCL program text. {@code #include "x.h"} lines are replaced by the header
+ * itself, each header once: a program built from a string has no include path.
  */
 final class KernelSources {
-    private static final String HEADER = "portable.h";
+    private static final Pattern INCLUDE = Pattern.compile("(?m)^#include \"([A-Za-z0-9_.]+)\"\\s*$");
 
     private KernelSources() {
     }
 
     static String program(List<String> files) {
-        StringBuilder sb = new StringBuilder(read(HEADER)).append('\n');
+        StringBuilder sb = new StringBuilder();
+        Set<String> included = new HashSet<>();
         for (String f : files) {
-            sb.append("/* ---- ").append(f).append(" ---- */\n");
-            sb.append(read(f).replace("#include \"" + HEADER + "\"", "")).append('\n');
+            inline(f, sb, included);
         }
         return sb.toString();
+    }
+
+    private static void inline(String file, StringBuilder sb, Set<String> included) {
+        if (!included.add(file)) {
+            return;
+        }
+        sb.append("/* ---- ").append(file).append(" ---- */\n");
+        String source = read(file);
+        Matcher m = INCLUDE.matcher(source);
+        int last = 0;
+        while (m.find()) {
+            sb.append(source, last, m.start());
+            inline(m.group(1), sb, included);
+            last = m.end();
+        }
+        sb.append(source.substring(last)).append('\n');
     }
 
     static String read(String file) {

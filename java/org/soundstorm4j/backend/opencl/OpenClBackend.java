@@ -370,6 +370,31 @@ public final class OpenClBackend implements Backend {
                 batch, frames, channels, kernel);
     }
 
+    /**
+     * Runs the philox.h contract check: for each query (8 ints: seed low, seed high, sequence,
+     * level, iteration, purpose, position, n) the draw and the bits of its uniform and Gumbel
+     * variates, 3 ints per query. For tests of the kernels' random numbers against the Java ones.
+     */
+    int[] philoxDraws(int[] coordinates) {
+        int queries = coordinates.length / 8;
+        long p = build(KernelSources.program(List.of("philox_draws.clh")), "");
+        try {
+            long k = kernel(p, "philox_draws");
+            IntTensor in = allocateInts(coordinates.length);
+            write(in, coordinates);
+            ClTensor out = (ClTensor) allocateInts(3L * queries);
+            launch(k, new long[] {queries}, new long[] {ELEMENTWISE_GROUP}, in, out, queries);
+            int[] result = new int[3 * queries];
+            OpenCl.check(clEnqueueReadBuffer(queue, out.mem(), true, 0, result, null, null), "clEnqueueReadBuffer");
+            release((ClTensor) in);
+            release(out);
+            return result;
+        } finally {
+            clReleaseKernel(kernels.remove(p + "/philox_draws"));
+            clReleaseProgram(p);
+        }
+    }
+
     /** Waits for every enqueued kernel. */
     public void finish() {
         OpenCl.check(clFinish(queue), "clFinish");
