@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 # every -D size the kernels take, at the values the backends use
-DEFINES=(-DNORM_GROUP=64 -DMATMUL_TILE=16 -DHEAD_DIM=64 -DATT_QUERIES=32 -DATT_KEYS=32)
+DEFINES=(-DNORM_GROUP=64 -DMATMUL_TILE=16 -DHEAD_DIM=64 -DATT_QUERIES=32 -DATT_KEYS=32 -DTOPK_MAX=64)
 status=0
 for f in *.clh; do
   if command -v nvcc >/dev/null; then

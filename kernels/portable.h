@@ -32,6 +32,10 @@ __device__ static inline int portable_dim(const dim3 v, int d) { return d == 0 ?
 #define EXP(x) expf(x)
 #define SQRT(x) sqrtf(x)
 #define FMAX(a, b) fmaxf((a), (b))
+#define AS_INT(f) __float_as_int(f)
+/* a float product and sum never contracted into an FMA (results must match Java's bit for bit) */
+#define FMUL(a, b) __fmul_rn((a), (b))
+#define FADD(a, b) __fadd_rn((a), (b))
 
 #else /* OpenCL C 1.2 */
 
@@ -52,6 +56,11 @@ __device__ static inline int portable_dim(const dim3 v, int d) { return d == 0 ?
 #define EXP(x) exp(x)
 #define SQRT(x) sqrt(x)
 #define FMAX(a, b) fmax((a), (b))
+#define AS_INT(f) as_int(f)
+/* no FMA contraction anywhere in a program that includes this header */
+#pragma OPENCL FP_CONTRACT OFF
+#define FMUL(a, b) ((a) * (b))
+#define FADD(a, b) ((a) + (b))
 
 #endif
 

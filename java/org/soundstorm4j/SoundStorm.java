@@ -111,7 +111,7 @@ public final class SoundStorm implements AutoCloseable {
             int[] targets = active(timelines, w).stream().mapToInt(t -> t.targetFrames(window)).toArray();
             passesTotal += LevelwiseSampler.passes(targets, steps);
         }
-        LevelwiseSampler sampler = new LevelwiseSampler(conformer::logits, c.codebookSize());
+        LevelwiseSampler sampler = new LevelwiseSampler(backend, conformer::forward, c.codebookSize());
         int[] done = {0};
         int total = passesTotal;
         for (int w = 0; w < windows; w++) {

@@ -33,6 +33,12 @@ public interface Backend extends AutoCloseable {
     /** Copies all of {@code src} into {@code dst} (exactly {@code src.size()} elements). */
     void read(Tensor src, float[] dst);
 
+    /** Copies all of {@code src} into {@code dst} (exactly {@code src.size()} elements). */
+    void readInts(IntTensor src, int[] dst);
+
+    /** Frees a buffer this backend made; using it afterwards is an error. */
+    void release(DeviceBuffer buffer);
+
     /**
      * Uploads a weight matrix {@code W[rows, cols]} (row-major, PyTorch Linear layout: rows are
      * output features) for {@link #linear}.
@@ -126,6 +132,31 @@ public interface Backend extends AutoCloseable {
      * @param gamma {@code [channels]}
      */
     void chanNorm(Tensor x, Tensor gamma, Tensor out, int rows, int channels);
+
+    /**
+     * Draws a token and its confidence for every still-masked target position of
+     * {@code step.level()} (where {@code tokens} holds the mask id), exactly as
+     * {@code sampler.TokenScorer} defines it: greedy argmax or Gumbel-max sampling (top-k,
+     * {@code Purpose.TOKEN_GUMBEL} draws), confidence = log-softmax of the drawn token plus
+     * {@code choiceNoise} times the {@code Purpose.CHOICE_GUMBEL} draw. Draws are keyed by the
+     * row's sequence id and the position {@code outputOffsets[b] + t - promptFrames[b]}.
+     *
+     * @param logits     {@code [batch, frames, codebookSize]} of the level
+     * @param tokens     {@code [batch, frames, levels]}
+     * @param drawn      out: {@code [batch, frames]}, the drawn token at candidate positions
+     * @param confidence out: {@code [batch, frames]}, the confidence at candidate positions and
+     *                   +infinity everywhere else (prompt, padding, positions already fixed)
+     */
+    void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
+                     Tensor confidence);
+
+    /**
+     * Commits the scored tokens: in each row b, of the candidate positions (finite confidence),
+     * the {@code stay[stayOffset + b]} least confident (ties: lower frame first) stay masked and
+     * every other one gets its drawn token at {@code level} of {@code tokens}.
+     */
+    void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
+                      DecodeLayout layout, int level);
 
     /** Frees every tensor this backend made. Using them afterwards is an error. */
     @Override

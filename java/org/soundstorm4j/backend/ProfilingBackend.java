@@ -92,6 +92,28 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void readInts(IntTensor src, int[] dst) {
+        timed("readInts", () -> inner.readInts(src, dst));
+    }
+
+    @Override
+    public void release(DeviceBuffer buffer) {
+        timed("release", () -> inner.release(buffer));
+    }
+
+    @Override
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
+                            Tensor confidence) {
+        timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, step, drawn, confidence));
+    }
+
+    @Override
+    public void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
+                             DecodeLayout layout, int level) {
+        timed("commitTokens", () -> inner.commitTokens(drawn, confidence, stay, stayOffset, tokens, layout, level));
+    }
+
+    @Override
     public MatrixWeight uploadMatrix(float[] values, int rows, int cols) {
         return timedValue("uploadMatrix", () -> inner.uploadMatrix(values, rows, cols));
     }

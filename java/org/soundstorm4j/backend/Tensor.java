@@ -5,7 +5,7 @@ package org.soundstorm4j.backend;
  * Element layouts are row-major; each op documents the shape it expects. A tensor may only be
  * passed to the backend that made it.
  */
-public interface Tensor {
+public interface Tensor extends DeviceBuffer {
     /** Number of float elements. */
     long size();
 }

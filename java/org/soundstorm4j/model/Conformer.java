@@ -5,6 +5,7 @@ import java.util.List;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.Tensor;
 
@@ -130,6 +131,9 @@ public final class Conformer {
 
     private Workspace workspace(int batch, int frames) {
         if (workspace == null || workspace.batch != batch || workspace.frames != frames) {
+            if (workspace != null) {
+                workspace.release(backend);
+            }
             workspace = new Workspace(backend, config, batch, frames);
         }
         return workspace;
@@ -170,6 +174,13 @@ public final class Conformer {
             convGated = be.allocate(rows * c.convDim());
             convMixed = be.allocate(rows * c.convDim());
             logits = be.allocate(rows * c.codebookSize());
+        }
+
+        void release(Backend be) {
+            for (DeviceBuffer b : new DeviceBuffer[] {tokens, semantic, lengths, x, normed, ffHidden, q, kv, attended,
+                    convWide, convGated, convMixed, logits}) {
+                be.release(b);
+            }
         }
     }
 }

@@ -8,7 +8,8 @@ import java.util.Arrays;
  *
  * <ul>
  *   <li>greedy: the largest logit (ties: the lower id);
- *   <li>sampled: Gumbel-max, {@code argmax_c (logit_c / temperature + g_c)} over the {@code topK}
+ *   <li>sampled: Gumbel-max, {@code argmax_c (logit_c * inverseTemperature + g_c)} (float
+ *       multiply, then add: never fused) over the {@code topK}
  *       largest logits (all when 0; ties at the k-th value go to the lower ids), {@code g_c} the
  *       Gumbel draw number c of {@link Purpose#TOKEN_GUMBEL} at this position (ties: lower id);
  *   <li>confidence: {@code log softmax(logits)[token]} (the model's own distribution, before
@@ -37,9 +38,9 @@ public final class TokenScorer {
      * @param position    the position's index in the generated output
      * @return the token id; its confidence is then {@link #confidence()}
      */
-    public int draw(float[] logits, int off, boolean greedy, float temperature, int topK, float choiceNoise,
+    public int draw(float[] logits, int off, boolean greedy, float inverseTemperature, int topK, float choiceNoise,
                     RandomKey tokenKey, RandomKey choiceKey, int position) {
-        int token = greedy ? argmax(logits, off) : sample(logits, off, temperature, topK, tokenKey, position);
+        int token = greedy ? argmax(logits, off) : sample(logits, off, inverseTemperature, topK, tokenKey, position);
         confidence = (float) logSoftmaxAt(logits, off, token);
         if (choiceNoise != 0f) {
             confidence += choiceNoise * choiceKey.gumbel(position, 0);
@@ -62,7 +63,7 @@ public final class TokenScorer {
         return best;
     }
 
-    private int sample(float[] logits, int off, float temperature, int topK, RandomKey key, int position) {
+    private int sample(float[] logits, int off, float inverse, int topK, RandomKey key, int position) {
         float threshold = Float.NEGATIVE_INFINITY;
         int tiesAllowed = codebook;
         if (topK > 0 && topK < codebook) {
@@ -77,7 +78,6 @@ public final class TokenScorer {
             }
             tiesAllowed = topK - above;
         }
-        float inverse = 1f / temperature;
         int best = -1;
         float bestScore = Float.NEGATIVE_INFINITY;
         for (int block = 0; block * 4 < codebook; block++) {

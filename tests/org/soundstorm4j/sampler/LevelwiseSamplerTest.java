@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.Tensor;
+import org.soundstorm4j.backend.cpu.CpuBackend;
 
 /**
  * The decoding loop against a scripted forward pass whose logits are chosen per pass, so the
@@ -21,8 +24,10 @@ class LevelwiseSamplerTest {
         void fill(int pass, int row, int frame, int level, float[] logits, int off);
     }
 
+    private static final CpuBackend BACKEND = new CpuBackend(2);
+
     /** A forward pass that follows a script and checks the invariants of the input it is given. */
-    private static final class ScriptedModel implements LevelLogits {
+    private static final class ScriptedModel implements DeviceForward {
         final Script script;
         final int[][][] prompts;
         int passes;
@@ -34,7 +39,12 @@ class LevelwiseSamplerTest {
         }
 
         @Override
-        public float[] logits(int[] tokens, int[] semantic, int[] lengths, int batch, int frames, int level) {
+        public Tensor logits(IntTensor tokensOnDevice, IntTensor semanticOnDevice, IntTensor lengthsOnDevice, int batch,
+                             int frames, int level) {
+            int[] tokens = new int[(int) tokensOnDevice.size()];
+            BACKEND.readInts(tokensOnDevice, tokens);
+            int[] lengths = new int[batch];
+            BACKEND.readInts(lengthsOnDevice, lengths);
             for (int b = 0; b < batch; b++) {
                 int prompt = prompts[b].length;
                 for (int f = 0; f < lengths[b]; f++) {
@@ -58,7 +68,7 @@ class LevelwiseSamplerTest {
             }
             passes++;
             levelsSeen.add(level);
-            return out;
+            return BACKEND.upload(out);
         }
     }
 
@@ -116,7 +126,7 @@ class LevelwiseSamplerTest {
         ScriptedModel model = new ScriptedModel(script, prompts);
         DecodeBatch batch = batch(prompts, targets);
         // temperature 0.01 makes the sampled iterations pick the dominant token; no choice noise
-        new LevelwiseSampler(model, CODEBOOK).decode(batch, steps, 0.01f, 0, 0f, 7L, (q, i) -> { });
+        new LevelwiseSampler(BACKEND, model, CODEBOOK).decode(batch, steps, 0.01f, 0, 0f, 7L, (q, i) -> { });
 
         assertEquals(LevelwiseSampler.passes(targets, steps), model.passes);
         assertEquals(List.of(0, 0, 0, 0, 1, 1, 2), model.levelsSeen);
@@ -150,7 +160,7 @@ class LevelwiseSamplerTest {
         DecodeBatch batch = batch(prompts, targets);
         long seed = 12345L;
         int[] steps = {2, 1, 1};
-        new LevelwiseSampler(new ScriptedModel(script, prompts), CODEBOOK).decode(batch, steps, 1f, 0, 0f, seed,
+        new LevelwiseSampler(BACKEND, new ScriptedModel(script, prompts), CODEBOOK).decode(batch, steps, 1f, 0, 0f, seed,
                 (q, i) -> { });
         int[][] got = batch.target(0);
         // level 0, iteration 0 (sampled): all confidences are equal (log 1/2), so by the tie rule
@@ -182,7 +192,7 @@ class LevelwiseSamplerTest {
             }
         };
         DecodeBatch batch = batch(prompts, targets);
-        new LevelwiseSampler(new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {3, 3, 3}, 5f, 2, 4.5f,
+        new LevelwiseSampler(BACKEND, new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {3, 3, 3}, 5f, 2, 4.5f,
                 99L, (q, i) -> { });
         for (int[] frame : batch.target(0)) {
             for (int id : frame) {
@@ -205,7 +215,7 @@ class LevelwiseSamplerTest {
 
     private static int[][] decodeWithSeed(Script script, int[][][] prompts, int[] targets, long seed) {
         DecodeBatch batch = batch(prompts, targets);
-        new LevelwiseSampler(new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {4, 2, 2}, 1f, 0, 4.5f,
+        new LevelwiseSampler(BACKEND, new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {4, 2, 2}, 1f, 0, 4.5f,
                 seed, (q, i) -> { });
         return batch.target(0);
     }

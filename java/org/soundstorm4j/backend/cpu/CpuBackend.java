@@ -3,6 +3,9 @@ package org.soundstorm4j.backend.cpu;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.DecodeLayout;
+import org.soundstorm4j.backend.DeviceBuffer;
+import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.Tensor;
@@ -83,6 +86,35 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("reading a tensor of " + s.length + " floats into " + dst.length);
         }
         System.arraycopy(s, 0, dst, 0, s.length);
+    }
+
+    @Override
+    public void readInts(IntTensor src, int[] dst) {
+        int[] s = ints(src);
+        if (dst.length != s.length) {
+            throw new IllegalArgumentException("reading a tensor of " + s.length + " ints into " + dst.length);
+        }
+        System.arraycopy(s, 0, dst, 0, s.length);
+    }
+
+    @Override
+    public void release(DeviceBuffer buffer) {
+        // Java arrays: the garbage collector frees them once unreferenced
+    }
+
+    @Override
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
+                            Tensor confidence) {
+        CpuDecoding.scoreTokens(floats(logits), ints(tokens), layout, step, ints(drawn), floats(confidence),
+                ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
+                ints(layout.sequenceIds()), workers);
+    }
+
+    @Override
+    public void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
+                             DecodeLayout layout, int level) {
+        CpuDecoding.commitTokens(ints(drawn), floats(confidence), ints(stay), stayOffset, ints(tokens), layout, level,
+                workers);
     }
 
     @Override

@@ -35,6 +35,9 @@ import org.lwjgl.system.MemoryStack;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.DecodeLayout;
+import org.soundstorm4j.backend.DeviceBuffer;
+import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.Tensor;
@@ -55,6 +58,8 @@ public final class OpenClBackend implements Backend {
     /** Work-group size of the element-wise kernels. */
     private static final int ELEMENTWISE_GROUP = 64;
     private static final double ROTARY_THETA = 10000.0;
+    /** The largest top-k the scoring kernel handles (a private array of this size per work-item). */
+    public static final int TOPK_MAX = 64;
 
     /** Error-code slot for the calls that report through an out parameter (freed on close). */
     private final java.nio.IntBuffer err = org.lwjgl.system.MemoryUtil.memAllocInt(1);
@@ -88,7 +93,8 @@ public final class OpenClBackend implements Backend {
         queue = clCreateCommandQueue(context, device.device(), 0, err);
         OpenCl.check(err.get(0), "clCreateCommandQueue");
         program = build(KernelSources.program(List.of("embed_sum.clh", "layer_norm.clh", "matmul.clh", "glu.clh",
-                "depthwise_conv_swish.clh")), "-DNORM_GROUP=" + NORM_GROUP + " -DMATMUL_TILE=" + MATMUL_TILE);
+                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh")),
+                "-DNORM_GROUP=" + NORM_GROUP + " -DMATMUL_TILE=" + MATMUL_TILE + " -DTOPK_MAX=" + TOPK_MAX);
     }
 
     /** Whether any OpenCL device is a GPU. */
@@ -263,6 +269,48 @@ public final class OpenClBackend implements Backend {
         }
         OpenCl.check(clEnqueueReadBuffer(queue, t.mem(), true, 0, dst, null, null), "clEnqueueReadBuffer");
         downloads++;
+    }
+
+    @Override
+    public void readInts(IntTensor src, int[] dst) {
+        ClTensor t = ints(src);
+        if (dst.length != t.size()) {
+            throw new IllegalArgumentException("reading a tensor of " + t.size() + " ints into " + dst.length);
+        }
+        OpenCl.check(clEnqueueReadBuffer(queue, t.mem(), true, 0, dst, null, null), "clEnqueueReadBuffer");
+        downloads++;
+    }
+
+    @Override
+    public void release(DeviceBuffer buffer) {
+        checkOpen();
+        if (!(buffer instanceof ClTensor t) || !buffers.contains(t)) {
+            throw new IllegalArgumentException("buffer " + buffer + " does not belong to this OpenCL backend");
+        }
+        release(t);
+    }
+
+    @Override
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
+                            Tensor confidence) {
+        if (step.topK() > TOPK_MAX && step.topK() < layout.codebookSize()) {
+            throw new IllegalArgumentException("the OpenCL backend samples top-k up to " + TOPK_MAX + ", asked for "
+                    + step.topK());
+        }
+        launch(kernel(program, "score_tokens"), new long[] {(long) layout.batch() * layout.frames()},
+                new long[] {ELEMENTWISE_GROUP}, floats(logits), ints(tokens), ints(layout.lengths()),
+                ints(layout.promptFrames()), ints(layout.outputOffsets()), ints(layout.sequenceIds()), ints(drawn),
+                floats(confidence), layout.batch(), layout.frames(), layout.levels(), layout.codebookSize(), step.level(),
+                step.iteration(), step.greedy() ? 1 : 0, step.inverseTemperature(), step.topK(), step.choiceNoise(),
+                (int) step.seed(), (int) (step.seed() >>> 32));
+    }
+
+    @Override
+    public void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
+                             DecodeLayout layout, int level) {
+        launch(kernel(program, "commit_tokens"), new long[] {(long) layout.batch() * layout.frames()},
+                new long[] {ELEMENTWISE_GROUP}, ints(drawn), floats(confidence), ints(stay), stayOffset, ints(tokens),
+                layout.batch(), layout.frames(), layout.levels(), level);
     }
 
     @Override
