@@ -55,8 +55,8 @@ final class ConvertCommand extends OutputCommand {
         try (Checkpoint ckpt = Checkpoint.openTorch(in, options)) {
             ModelConfig c = ckpt.config();
             out().println("read " + in);
-            out().printf("  inferred: d %d, depth %d, heads %d x %d (heads given), ff x%d, conv E %d K %d, Q %d, C %d,"
-                    + " semantic vocab %d, semantic rate ratio %d (given), %s logit head%n", c.dim(), c.depth(), c.heads(),
+            out().printf("  inferred: d %d, depth %d, heads %d x %d (heads from --heads, default 8), ff x%d, conv E %d K %d, Q %d, C %d,"
+                    + " semantic vocab %d, semantic rate ratio %d (from --semantic-rate-ratio, default 1), %s logit head%n", c.dim(), c.depth(), c.heads(),
                     c.dimHead(), c.ffMult(), c.convExpansionFactor(), c.convKernelSize(), c.numQuantizers(),
                     c.codebookSize(), c.numSemanticTokens(), c.semanticRateRatio(), c.logitHead().jsonName());
             for (String note : ckpt.notes()) {

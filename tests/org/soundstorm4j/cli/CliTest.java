@@ -186,7 +186,7 @@ class CliTest {
         Path dir = tmp.resolve("converted");
         Run r = run("convert", "--in", "tests/resources/torch/public_small.pt", "--out", dir.toString(), "--heads", "4");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("heads 4 x 16") && r.out().contains("note: skipped the state_dict's _metadata"), r.out());
+        assertTrue(r.out().contains("heads 4 x 16 (heads from --heads") && r.out().contains("note: skipped the state_dict's _metadata"), r.out());
         assertEquals(org.soundstorm4j.model.ModelConfig.read(GOLDEN.resolve("config.json")),
                 org.soundstorm4j.model.ModelConfig.read(dir.resolve("config.json")));
         try (org.soundstorm4j.weights.SafeTensors a = org.soundstorm4j.weights.SafeTensors.open(GOLDEN.resolve("model.safetensors"));
