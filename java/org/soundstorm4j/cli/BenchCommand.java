@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Time forward passes (one level's logits) or, with --generate, whole generations, on random tokens.")
 final class BenchCommand extends OutputCommand {
-    @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
+    @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors), or a PyTorch .pt state_dict (config inferred, 8 heads; see convert).")
     Path weights;
 
     @Option(names = "--frames", required = true, description = "Frames per sequence.")

@@ -25,7 +25,7 @@ import picocli.CommandLine.Option;
 @Command(name = "generate", mixinStandardHelpOptions = true,
         description = "Generate acoustic tokens [batch, frames, Q] (int64 .npy) from semantic tokens.")
 final class GenerateCommand extends OutputCommand {
-    @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
+    @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors), or a PyTorch .pt state_dict (config inferred, 8 heads; see convert).")
     Path weights;
 
     @Option(names = "--semantic", required = true, description = "Semantic ids at the semantic rate: int32/int64 .npy "

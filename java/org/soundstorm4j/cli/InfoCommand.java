@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Print the model's config and parameter count, and the backends available here.")
 final class InfoCommand extends OutputCommand {
-    @Option(names = "--weights", description = "Model directory (config.json + model.safetensors).")
+    @Option(names = "--weights", description = "Model directory (config.json + model.safetensors), or a PyTorch .pt state_dict (config inferred, 8 heads; see convert).")
     Path weights;
 
     @Override

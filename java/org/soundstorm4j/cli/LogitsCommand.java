@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 @Command(name = "logits", mixinStandardHelpOptions = true,
         description = "Run one forward pass and write one level's logits [batch, frames, C] as float32 .npy.")
 final class LogitsCommand extends OutputCommand {
-    @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors).")
+    @Option(names = "--weights", required = true, description = "Model directory (config.json + model.safetensors), or a PyTorch .pt state_dict (config inferred, 8 heads; see convert).")
     Path weights;
 
     @Option(names = "--semantic", required = true,

@@ -6,32 +6,47 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.SafeTensors;
+import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
+import org.soundstorm4j.weights.torch.TorchCheckpoint;
 
 /**
- * A model directory: {@code config.json} plus {@code model.safetensors}, opened and checked so
- * that every tensor the config implies is present with its shape and nothing else is there.
- * The tensors stay memory-mapped until {@link #close()}.
+ * A model's weights and config, opened and checked so that every tensor the config implies is
+ * present with its shape and nothing else is there. Either a model directory
+ * ({@code config.json} plus {@code model.safetensors}) or a PyTorch state_dict file written by
+ * {@code torch.save} (such as the public {@code SoundStorm_best_dev.pt}), whose config is
+ * inferred from its tensor shapes ({@link ConfigInference}). The tensors stay memory-mapped until
+ * {@link #close()}.
  */
 public final class Checkpoint implements AutoCloseable {
     public static final String CONFIG_FILE = "config.json";
     public static final String WEIGHTS_FILE = "model.safetensors";
 
     private final ModelConfig config;
-    private final SafeTensors tensors;
+    private final NamedTensors tensors;
+    private final List<String> notes;
 
-    private Checkpoint(ModelConfig config, SafeTensors tensors) {
+    private Checkpoint(ModelConfig config, NamedTensors tensors, List<String> notes) {
         this.config = config;
         this.tensors = tensors;
+        this.notes = notes;
     }
 
-    /** Opens and checks the model directory {@code dir}. */
-    public static Checkpoint open(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new WeightsException("model directory " + dir + " does not exist (expected a directory holding "
-                    + CONFIG_FILE + " and " + WEIGHTS_FILE + ")");
+    /**
+     * Opens and checks {@code path}: a model directory, or a PyTorch checkpoint file whose config
+     * is inferred with the public release's defaults ({@link InferenceOptions#publicRelease()}).
+     */
+    public static Checkpoint open(Path path) {
+        if (Files.isRegularFile(path)) {
+            return openTorch(path, InferenceOptions.publicRelease());
         }
+        if (!Files.isDirectory(path)) {
+            throw new WeightsException("model " + path + " does not exist (expected a directory holding "
+                    + CONFIG_FILE + " and " + WEIGHTS_FILE + ", or a PyTorch .pt state_dict)");
+        }
+        Path dir = path;
         Path configFile = dir.resolve(CONFIG_FILE);
         Path weightsFile = dir.resolve(WEIGHTS_FILE);
         for (Path p : List.of(configFile, weightsFile)) {
@@ -47,14 +62,30 @@ public final class Checkpoint implements AutoCloseable {
             tensors.close();
             throw e;
         }
-        return new Checkpoint(config, tensors);
+        return new Checkpoint(config, tensors, List.of());
+    }
+
+    /**
+     * Opens a PyTorch state_dict file ({@code torch.save} zip format), infers its config from the
+     * tensor shapes and {@code options}, and checks every tensor against that config.
+     */
+    public static Checkpoint openTorch(Path file, InferenceOptions options) {
+        TorchCheckpoint tensors = TorchCheckpoint.open(file);
+        try {
+            ModelConfig config = ConfigInference.infer(tensors, options);
+            check(config, tensors);
+            return new Checkpoint(config, tensors, tensors.notes());
+        } catch (RuntimeException e) {
+            tensors.close();
+            throw e;
+        }
     }
 
     /**
      * Throws a {@link WeightsException} listing every expected tensor that is missing or has the
      * wrong shape, and every tensor the config does not explain.
      */
-    static void check(ModelConfig config, SafeTensors tensors) {
+    static void check(ModelConfig config, NamedTensors tensors) {
         Map<String, long[]> expected = TensorNames.expected(config);
         List<String> problems = new ArrayList<>();
         for (Map.Entry<String, long[]> e : expected.entrySet()) {
@@ -83,6 +114,16 @@ public final class Checkpoint implements AutoCloseable {
 
     public ModelConfig config() {
         return config;
+    }
+
+    /** What the source file holds besides the weights and was skipped on purpose (empty for a model directory). */
+    public List<String> notes() {
+        return notes;
+    }
+
+    /** The named tensor, viewing the file in place while this checkpoint is open. */
+    public TensorView tensor(String name) {
+        return tensors.tensor(name);
     }
 
     /** The named tensor as floats (converted from F16/BF16 if stored so). */

@@ -34,7 +34,7 @@ import org.soundstorm4j.io.JsonException;
  * start. Everything is checked on {@link #open}, so later lookups cannot meet a malformed entry.
  * The mapping lives until {@link #close}; it may be read from several threads.
  */
-public final class SafeTensors implements AutoCloseable {
+public final class SafeTensors implements NamedTensors {
     /** Headers of real checkpoints are kilobytes; anything this big is corrupt or hostile. */
     private static final long MAX_HEADER = 100L * 1024 * 1024;
     private static final String METADATA = "__metadata__";

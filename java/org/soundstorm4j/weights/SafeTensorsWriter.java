@@ -24,7 +24,11 @@ public final class SafeTensorsWriter {
     /** Elements converted per write call. */
     private static final int CHUNK = 1 << 18;
 
-    private record Pending(String name, DType dtype, long[] shape, float[] values) {
+    /** A tensor to write: its values either copied ({@code values}) or read from {@code source} while writing. */
+    private record Pending(String name, DType dtype, long[] shape, float[] values, TensorView source) {
+        long count() {
+            return values != null ? values.length : source.elementCount();
+        }
     }
 
     private final Map<String, Pending> tensors = new LinkedHashMap<>();
@@ -53,7 +57,24 @@ public final class SafeTensorsWriter {
             throw new IllegalArgumentException("tensor '" + name + "': shape " + Arrays.toString(shape) + " holds "
                     + count + " elements but " + values.length + " values were given");
         }
-        tensors.put(name, new Pending(name, dtype, shape.clone(), values.clone()));
+        tensors.put(name, new Pending(name, dtype, shape.clone(), values.clone(), null));
+        return this;
+    }
+
+    /**
+     * Adds {@code source} under its own name, converted to {@code dtype} on write. Nothing is
+     * copied now: the values are streamed from the view in chunks during {@link #write}, so the
+     * view must stay open until then (this is how a multi-gigabyte checkpoint converts in little memory).
+     */
+    public SafeTensorsWriter add(TensorView source, DType dtype) {
+        String name = source.name();
+        if (name == null || name.isEmpty() || name.equals("__metadata__")) {
+            throw new IllegalArgumentException("invalid tensor name '" + name + "'");
+        }
+        if (tensors.containsKey(name)) {
+            throw new IllegalArgumentException("tensor '" + name + "' was already added");
+        }
+        tensors.put(name, new Pending(name, dtype, source.shape(), null, source));
         return this;
     }
 
@@ -75,11 +96,20 @@ public final class SafeTensorsWriter {
                 writeFully(channel, prefix);
                 writeFully(channel, ByteBuffer.wrap(header));
                 ByteBuffer buf = ByteBuffer.allocate(CHUNK * 4).order(ByteOrder.LITTLE_ENDIAN);
+                float[] chunk = new float[CHUNK];
                 for (Pending t : tensors.values()) {
-                    for (int at = 0; at < t.values.length; at += CHUNK) {
-                        int n = Math.min(CHUNK, t.values.length - at);
+                    long count = t.count();
+                    for (long at = 0; at < count; at += CHUNK) {
+                        int n = (int) Math.min(CHUNK, count - at);
+                        float[] values = t.values;
+                        int from = (int) at;
+                        if (values == null) {
+                            t.source.copyTo(at, chunk, 0, n);
+                            values = chunk;
+                            from = 0;
+                        }
                         buf.clear();
-                        encode(t, at, n, buf);
+                        encode(t.dtype, values, from, n, buf);
                         writeFully(channel, buf.flip());
                     }
                 }
@@ -96,7 +126,7 @@ public final class SafeTensorsWriter {
         }
         long offset = 0;
         for (Pending t : tensors.values()) {
-            long bytes = (long) t.values.length * t.dtype.byteSize();
+            long bytes = t.count() * t.dtype.byteSize();
             List<Long> shape = new ArrayList<>();
             for (long d : t.shape) {
                 shape.add(d);
@@ -115,21 +145,21 @@ public final class SafeTensorsWriter {
         return header;
     }
 
-    private static void encode(Pending t, int at, int n, ByteBuffer buf) {
-        switch (t.dtype) {
+    private static void encode(DType dtype, float[] values, int at, int n, ByteBuffer buf) {
+        switch (dtype) {
             case F32 -> {
-                buf.asFloatBuffer().put(t.values, at, n);
+                buf.asFloatBuffer().put(values, at, n);
                 // The float view does not move the byte buffer's position.
                 buf.position(n * 4);
             }
             case F16 -> {
                 for (int i = 0; i < n; i++) {
-                    buf.putShort(DType.floatToF16(t.values[at + i]));
+                    buf.putShort(DType.floatToF16(values[at + i]));
                 }
             }
             case BF16 -> {
                 for (int i = 0; i < n; i++) {
-                    buf.putShort(DType.floatToBf16(t.values[at + i]));
+                    buf.putShort(DType.floatToBf16(values[at + i]));
                 }
             }
         }

@@ -76,19 +76,36 @@ public record TensorView(String name, DType dtype, long[] shape, MemorySegment d
     /** Converts every element to float into {@code dst[offset .. offset + elementCount())}. */
     public void copyTo(float[] dst, int offset) {
         long n = elementCount();
-        if (offset < 0 || offset > dst.length || n > dst.length - offset) {
+        if (n > MAX_ARRAY) {
             throw new IndexOutOfBoundsException("tensor '" + name + "': " + n + " elements do not fit in float["
                     + dst.length + "] at offset " + offset);
         }
-        int count = (int) n;
+        copyTo(0, dst, offset, (int) n);
+    }
+
+    /**
+     * Converts elements {@code [from, from + count)} (C order) to float into
+     * {@code dst[offset .. offset + count)}; lets a writer stream a large tensor in chunks.
+     */
+    public void copyTo(long from, float[] dst, int offset, int count) {
+        long n = elementCount();
+        if (from < 0 || count < 0 || from > n - count) {
+            throw new IndexOutOfBoundsException("tensor '" + name + "': elements [" + from + ", +" + count
+                    + ") out of its " + n);
+        }
+        if (offset < 0 || offset > dst.length - count) {
+            throw new IndexOutOfBoundsException("tensor '" + name + "': " + count + " elements do not fit in float["
+                    + dst.length + "] at offset " + offset);
+        }
+        long base = from * dtype.byteSize();
         switch (dtype) {
             // Bulk copy: the JIT turns this into a memcpy (plus byte swaps on big-endian hosts).
-            case F32 -> MemorySegment.copy(data, F32_LE, 0, dst, offset, count);
+            case F32 -> MemorySegment.copy(data, F32_LE, base, dst, offset, count);
             case F16, BF16 -> {
                 short[] halves = new short[Math.min(count, CHUNK)];
                 for (int done = 0; done < count; done += halves.length) {
                     int m = Math.min(halves.length, count - done);
-                    MemorySegment.copy(data, I16_LE, (long) done * 2, halves, 0, m);
+                    MemorySegment.copy(data, I16_LE, base + (long) done * 2, halves, 0, m);
                     int at = offset + done;
                     if (dtype == DType.F16) {
                         for (int i = 0; i < m; i++) {

@@ -200,4 +200,56 @@ class CliTest {
         }
         assertTrue(same >= 0.99 * a.length, same + " of " + a.length + " tokens agree");
     }
+
+    @Test
+    void convertWritesTheGoldenModelFromItsPtFile() {
+        Path dir = tmp.resolve("converted");
+        Run r = run("convert", "--in", "tests/resources/torch/public_small.pt", "--out", dir.toString(), "--heads", "4");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("heads 4 x 16 (heads from --heads") && r.out().contains("note: skipped the state_dict's _metadata"), r.out());
+        assertEquals(org.soundstorm4j.model.ModelConfig.read(GOLDEN.resolve("config.json")),
+                org.soundstorm4j.model.ModelConfig.read(dir.resolve("config.json")));
+        try (org.soundstorm4j.weights.SafeTensors a = org.soundstorm4j.weights.SafeTensors.open(GOLDEN.resolve("model.safetensors"));
+             org.soundstorm4j.weights.SafeTensors b = org.soundstorm4j.weights.SafeTensors.open(dir.resolve("model.safetensors"))) {
+            assertEquals(a.names(), b.names());
+            for (String name : a.names()) {
+                assertArrayEquals(a.tensor(name).toFloats(), b.tensor(name).toFloats(), name);
+            }
+        }
+    }
+
+    @Test
+    void convertToBf16AndTheDefaultHeads() {
+        Path dir = tmp.resolve("bf16");
+        Run r = run("convert", "--in", "tests/resources/torch/public_small.pt", "--out", dir.toString(), "--dtype", "bf16",
+                "--semantic-rate-ratio", "2");
+        assertEquals(0, r.code(), r.err());
+        org.soundstorm4j.model.ModelConfig c = org.soundstorm4j.model.ModelConfig.read(dir.resolve("config.json"));
+        assertEquals(8, c.heads());
+        assertEquals(2, c.semanticRateRatio());
+        try (org.soundstorm4j.weights.SafeTensors b = org.soundstorm4j.weights.SafeTensors.open(dir.resolve("model.safetensors"))) {
+            assertEquals(org.soundstorm4j.weights.DType.BF16, b.tensor("net.code_embeds.weight").dtype());
+        }
+    }
+
+    @Test
+    void convertRefusesAHostileFileAndWritesNothing() {
+        Path dir = tmp.resolve("evil");
+        Run r = run("convert", "--in", "tests/resources/torch/os_system.pt", "--out", dir.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("global os.system is not allowed"), r.err());
+        assertFalse(Files.exists(dir));
+    }
+
+    @Test
+    void everyCommandTakesAPtFileAsWeights() {
+        Run r = run("info", "--weights", "tests/resources/torch/public_small.pt");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("heads 8 x 8"), r.out());
+        Path out = tmp.resolve("tokens.npy");
+        r = run("generate", "--weights", "tests/resources/torch/public_small.pt", "--semantic",
+                GOLDEN.resolve("semantic.npy").toString(), "--preset", "fast", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(out));
+    }
 }
