@@ -158,6 +158,9 @@ public interface Backend extends AutoCloseable {
     void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
                       DecodeLayout layout, int level);
 
+    /** Waits until every op enqueued so far has finished (for timing; reads wait by themselves). */
+    void finish();
+
     /** Frees every tensor this backend made. Using them afterwards is an error. */
     @Override
     void close();

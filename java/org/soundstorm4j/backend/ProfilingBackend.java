@@ -163,6 +163,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void finish() {
+        timed("finish", inner::finish);
+    }
+
+    @Override
     public void close() {
         inner.close();
     }

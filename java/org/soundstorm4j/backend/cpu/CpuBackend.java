@@ -289,6 +289,11 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void finish() {
+        // every op has returned by the time it is called: nothing is queued
+    }
+
+    @Override
     public void close() {
         closed = true;
         workers.close();

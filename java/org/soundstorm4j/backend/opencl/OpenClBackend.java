@@ -443,7 +443,7 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    /** Waits for every enqueued kernel. */
+    @Override
     public void finish() {
         OpenCl.check(clFinish(queue), "clFinish");
     }
