@@ -1,6 +1,7 @@
 package org.soundstorm4j.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -155,7 +156,46 @@ final class VectorKernels implements CpuKernels {
     }
 
     private static FloatVector swish(FloatVector v) {
-        return v.div(v.neg().lanewise(VectorOperators.EXP).add(1f));
+        return v.div(exp(v.neg()).add(1f));
+    }
+
+    private static final float LOG2E = 1.44269504088896341f;
+    /** 1.5 * 2^23: adding and subtracting it rounds a float below 2^22 to the nearest integer. */
+    private static final float ROUND_MAGIC = 12582912f;
+    /** ln 2 split so that k * LN2_HIGH is exact for |k| < 2^8 (Cephes). */
+    private static final float LN2_HIGH = 0.693359375f;
+    private static final float LN2_LOW = -2.12194440e-4f;
+
+    /**
+     * e^x from IEEE operations only (Cephes' expf: x = k ln2 + r, a degree-7 polynomial in r,
+     * times 2^k), for x clamped to [-87.3, 88.3]. Unlike {@code lanewise(EXP)}, whose intrinsic
+     * and interpreted fallback differ in the last bits, this gives the same bits before and after
+     * the JIT compiles it, so a forward pass is exactly repeatable. Relative error about 2e-7.
+     */
+    static FloatVector exp(FloatVector x) {
+        x = x.max(-87.3f).min(88.3f);
+        FloatVector k = x.mul(LOG2E).add(ROUND_MAGIC).sub(ROUND_MAGIC);
+        FloatVector r = k.fma(FloatVector.broadcast(S, -LN2_HIGH), x);
+        r = k.fma(FloatVector.broadcast(S, -LN2_LOW), r);
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f).fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        p = p.fma(r.mul(r), r.add(1f));
+        IntVector exponent = (IntVector) k.convert(VectorOperators.F2I, 0);
+        return p.mul(exponent.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats());
+    }
+
+    /** The lanes' sum in lane order: {@code reduceLanes(ADD)} may add in any order. */
+    private static float sumInOrder(FloatVector v) {
+        float[] lanes = new float[L];
+        v.intoArray(lanes, 0);
+        float sum = 0f;
+        for (float lane : lanes) {
+            sum += lane;
+        }
+        return sum;
     }
 
     @Override
@@ -164,7 +204,7 @@ final class VectorKernels implements CpuKernels {
         for (int upper = S.loopBound(channels); j < upper; j += L) {
             FloatVector value = FloatVector.fromArray(S, x, i + j);
             FloatVector gate = FloatVector.fromArray(S, x, i + channels + j);
-            value.div(gate.neg().lanewise(VectorOperators.EXP).add(1f)).intoArray(out, o + j);
+            value.div(exp(gate.neg()).add(1f)).intoArray(out, o + j);
         }
         for (; j < channels; j++) {
             out[o + j] = x[i + j] / (1f + (float) Math.exp(-x[i + channels + j]));
@@ -209,7 +249,7 @@ final class VectorKernels implements CpuKernels {
         for (; j < upper; j += L) {
             acc = acc.add(FloatVector.fromArray(S, x, off + j).sub(shift));
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sumInOrder(acc);
         for (; j < n; j++) {
             sum += x[off + j] - shift;
         }
@@ -221,7 +261,7 @@ final class VectorKernels implements CpuKernels {
             FloatVector d = FloatVector.fromArray(S, x, off + j).sub(shift).sub(shiftedMean);
             acc = d.fma(d, acc);
         }
-        float sq = acc.reduceLanes(VectorOperators.ADD);
+        float sq = sumInOrder(acc);
         for (; j < n; j++) {
             float d = x[off + j] - shift - shiftedMean;
             sq += d * d;
@@ -258,11 +298,11 @@ final class VectorKernels implements CpuKernels {
         FloatVector sumV = FloatVector.zero(S);
         j = 0;
         for (; j < upper; j += L) {
-            FloatVector e = FloatVector.fromArray(S, s, off + j).sub(max).lanewise(VectorOperators.EXP);
+            FloatVector e = exp(FloatVector.fromArray(S, s, off + j).sub(max));
             e.intoArray(s, off + j);
             sumV = sumV.add(e);
         }
-        float sum = sumV.reduceLanes(VectorOperators.ADD);
+        float sum = sumInOrder(sumV);
         for (; j < n; j++) {
             float e = (float) Math.exp(s[off + j] - max);
             s[off + j] = e;
