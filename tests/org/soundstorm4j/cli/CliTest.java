@@ -138,6 +138,43 @@ class CliTest {
     }
 
     @Test
+    void generateWithTruthPrintsTheAccuracyPerLevelAndRefusesAWrongShape() throws Exception {
+        Path first = tmp.resolve("first.npy");
+        Run r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--seed", "3", "--out", first.toString());
+        assertEquals(0, r.code(), r.err());
+        // the same seed makes the same tokens: against the first output as truth, every level is right
+        Path again = tmp.resolve("again.npy");
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--seed", "3", "--truth", first.toString(), "--out", again.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("accuracy per level vs truth: 1.00 1.00 1.00 1.00 (" + again + " vs " + first + ")"),
+                r.out());
+
+        // one level changed at half of the frames -> 0.50 on that level
+        int[] truth = Npy.readInts(first).data().clone();
+        for (int t = 0; t < 100; t += 2) {
+            truth[t * 4 + 2] = (truth[t * 4 + 2] + 1) % 64;
+        }
+        Path half = tmp.resolve("half.npy");
+        Npy.writeLongs(half, new int[] {100, 4}, truth);      // [frames, Q] is one utterance
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--seed", "3", "--truth", half.toString(), "--out", again.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("accuracy per level vs truth: 1.00 1.00 0.50 1.00"), r.out());
+
+        Path wrong = tmp.resolve("wrong.npy");
+        Npy.writeLongs(wrong, new int[] {1, 99, 4}, new int[396]);
+        Path never = tmp.resolve("never.npy");
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--truth", wrong.toString(), "--out", never.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--truth " + wrong + ": shape [1, 99, 4] does not match the output's "
+                + "[batch, frames, Q] = [1, 100, 4]"), r.err());
+        assertFalse(Files.exists(never));
+    }
+
+    @Test
     void generateReadsSemanticIdsFromText() throws Exception {
         Path text = tmp.resolve("semantic.txt");
         Files.writeString(text, "1 2 3\n4  5\t6 63\n");
