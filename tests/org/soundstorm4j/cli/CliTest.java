@@ -21,6 +21,7 @@ import picocli.CommandLine;
 class CliTest {
     private static final Path GOLDEN = Path.of("tests/resources/golden/public_small");
     private static final Path DEMO = Path.of("weights/demo");
+    private static final Path TRAINED = Path.of("weights/trained");
 
     @TempDir
     Path tmp;
@@ -62,6 +63,24 @@ class CliTest {
                 "--acoustic", DEMO.resolve("example_acoustic.npy").toString(), "--level", "0", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(new int[] {1, 100, 64}, Npy.readFloats(out).shape());
+    }
+
+    @Test
+    void theReadmeMainCommandPrintsTheAccuracyOfTheTrainedModel() {
+        Path out = tmp.resolve("tokens.npy");
+        Run r = run("generate", "--weights", TRAINED.toString(), "--semantic", TRAINED.resolve("example_semantic.npy").toString(),
+                "--prompt-semantic", TRAINED.resolve("example_prompt_semantic.npy").toString(),
+                "--prompt-acoustic", TRAINED.resolve("example_prompt_acoustic.npy").toString(),
+                "--truth", TRAINED.resolve("example_truth.npy").toString(), "--seed", "42", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("tokens [8, 100, 4] int64, 19 forward passes"), r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("accuracy per level vs truth: ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) \\(").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        // QualityTest holds the thresholds over several seeds; here: far above chance (1/32) everywhere
+        for (int q = 0; q < 4; q++) {
+            assertTrue(Double.parseDouble(m.group(q + 1)) > 0.4, r.out());
+        }
     }
 
     @Test
