@@ -216,6 +216,33 @@ class QualityTest {
                 "margin " + margin + "; paper " + describe(paper) + ", fast " + describe(fast));
     }
 
+    /**
+     * With greedy choices (a vanishing temperature, no choice noise) the decoder makes the tokens of
+     * a plain PyTorch implementation of the same schedule (weights/reference/greedy_decode.py).
+     * Identical on this machine on the Vector API and scalar paths; 1% room for another CPU's
+     * rounding to reorder two near-equal confidences.
+     */
+    @Test
+    void greedyChoicesMatchThePlainPythonSchedule() {
+        List<Utterance> prompted = new ArrayList<>();
+        for (int b = 0; b < semantic.size(); b++) {
+            prompted.add(Utterance.of(semantic.get(b)).withPrompt(promptSemantic.get(b), promptTokens.get(b)));
+        }
+        List<int[][]> ours = generate(prompted, GenerationConfig.paper().withTemperature(1e-4f).withChoiceTemperature(0f));
+        List<int[][]> python = frames(Npy.readInts(Path.of("tests/resources/golden/trained_greedy/tokens_16.npy")));
+        long same = 0;
+        long n = 0;
+        for (int b = 0; b < python.size(); b++) {
+            for (int t = 0; t < python.get(b).length; t++) {
+                for (int q = 0; q < LEVELS; q++) {
+                    same += ours.get(b)[t][q] == python.get(b)[t][q] ? 1 : 0;
+                    n++;
+                }
+            }
+        }
+        assertTrue(same >= 0.99 * n, same + " of " + n + " tokens as the Python schedule's");
+    }
+
     @Test
     void theBundledExamplesHaveTheDocumentedShapes() {
         assertEquals(8, semantic.size());
