@@ -19,12 +19,13 @@ step from the corpus (no epochs, no overfitting); held-out examples use another 
 Optimiser: AdamW (betas 0.9, 0.98, weight decay 0.01), linear warm-up then cosine decay to 0,
 gradient clipping at 1.0. Deterministic for a given --seed and thread count.
 
-Single process (CPU, 2 threads), the command that made weights/trained/:
-    /usr/bin/python3 weights/train.py --out weights/trained --seed 1 --steps 3000
+Single process (CPU, 2 threads), the command that made weights/trained/ (939 s on 2 threads):
+    /usr/bin/python3 weights/train.py --out weights/trained --seed 1 --steps 4000
 Data-parallel (DistributedDataParallel, gloo backend; each rank draws its own batches from
 seed + rank, gradients are averaged, rank 0 exports):
-    torchrun --nproc_per_node=4 weights/train.py --out weights/trained --seed 1 --steps 3000
-(the per-rank batch stays --batch, so the global batch is nproc x --batch).
+    torchrun --nproc_per_node=4 weights/train.py --out /tmp/trained_ddp --seed 1 --steps 4000
+(the per-rank batch stays --batch, so the global batch is nproc x --batch; that is a different
+training run from the single-process one, not a faster way to the same weights; not run here).
 """
 import argparse
 import json
@@ -131,7 +132,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description="Train SoundStorm on the synthetic corpus (paper's masking).")
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--steps", type=int, default=3000)
+    ap.add_argument("--steps", type=int, default=4000)
     ap.add_argument("--batch", type=int, default=16)
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--warmup", type=int, default=200)
