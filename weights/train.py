@@ -92,6 +92,33 @@ def mask_batch(acoustic, gen, mask_id):
     return x, level, m
 
 
+def self_test(n=4000, t_len=60, nq=4, mask_id=32):
+    """Checks mask_batch against the scheme: prompt intact at every level, coarser levels intact,
+    finer levels masked after the delimiter, level q's masked fraction of the non-prompt frames with
+    mean E[cos(pi/2 u)] = 2/pi, delimiter and level uniform, loss positions = masked frames of q."""
+    gen = torch.Generator().manual_seed(0)
+    ac = torch.randint(0, mask_id, (n, t_len, nq), generator=gen)
+    x, level, m = mask_batch(ac, gen, mask_id)
+    fractions, delims = [], []
+    for b in range(n):
+        q = int(level[b])
+        masked_any = (x[b] == mask_id).any(dim=1)
+        d = int(masked_any.nonzero()[0]) if masked_any.any() else t_len
+        assert m[b].any() and int(m[b].nonzero()[0]) >= d, "loss only after the delimiter"
+        assert torch.equal(x[b, :d], ac[b, :d]), "prompt intact at every level"
+        assert torch.equal(x[b, :, :q], ac[b, :, :q]), "coarser levels intact"
+        assert (x[b, d:, q + 1:] == mask_id).all(), "finer levels masked after the delimiter"
+        assert torch.equal(x[b, :, q] == mask_id, m[b]), "level q masked exactly where the loss is"
+        fractions.append(m[b, d:].float().mean().item())
+        delims.append(d)
+    mean_fraction = sum(fractions) / n
+    assert abs(mean_fraction - 2 / math.pi) < 0.02, mean_fraction
+    counts = torch.bincount(level, minlength=nq).float() / n
+    assert (counts - 1 / nq).abs().max() < 0.03, counts
+    print(f"mask_batch self-test ok: masked fraction {mean_fraction:.3f} (2/pi = {2 / math.pi:.3f}), "
+          f"levels {[round(c, 3) for c in counts.tolist()]}, mean first masked frame {sum(delims) / n:.1f}")
+
+
 def loss_on(model, acoustic, semantic_frames, gen, mask_id):
     x, level, m = mask_batch(acoustic, gen, mask_id)
     logits = model(x, semantic_frames)                                     # [B, T, Q, C]
@@ -135,7 +162,8 @@ def evaluate(model, seed, batches=4, batch=16):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description="Train SoundStorm on the synthetic corpus (paper's masking).")
-    ap.add_argument("--out", required=True)
+    ap.add_argument("--out", help="output directory (required unless --self-test)")
+    ap.add_argument("--self-test", action="store_true", help="check the masking scheme and exit")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--steps", type=int, default=4000)
     ap.add_argument("--batch", type=int, default=16)
@@ -146,6 +174,11 @@ def main(argv=None):
     ap.add_argument("--max-frames", type=int, default=200)
     ap.add_argument("--log-every", type=int, default=100)
     a = ap.parse_args(argv)
+    if a.self_test:
+        self_test()
+        return
+    if not a.out:
+        ap.error("--out is required")
 
     torch.set_num_threads(a.threads)
     world = int(os.environ.get("WORLD_SIZE", "1"))
