@@ -79,6 +79,10 @@ final class GenerateCommand extends OutputCommand {
     @Option(names = "--out", required = true, description = "Output .npy: int64 [batch, frames, Q].")
     Path out;
 
+    @Option(names = "--truth", description = "True tokens .npy [batch, frames, Q] (or [frames, Q] for one utterance): "
+            + "prints the accuracy per level of the output against them.")
+    Path truth;
+
     @Override
     public Integer call() {
         GenerationConfig config = config();
@@ -96,7 +100,12 @@ final class GenerateCommand extends OutputCommand {
             }
             utterances.add(u);
         }
+        IntArray truthTokens = truth == null ? null : Npy.readInts(truth);
         try (SoundStorm model = SoundStorm.load(weights, backendName)) {
+            if (truthTokens != null) {      // refuse a truth of the wrong shape before the work
+                checkTruthShape(truthTokens, truth, semantics.size(),
+                        semantics.get(0).length * model.config().semanticRateRatio(), model.config().numQuantizers());
+            }
             ProgressBar bar = System.console() != null ? new ProgressBar(System.err) : null;
             long t0 = System.nanoTime();
             int[] passes = {0};
@@ -123,6 +132,14 @@ final class GenerateCommand extends OutputCommand {
             Npy.writeLongs(out, new int[] {tokens.batch(), frames, levels}, flat);
             out().printf(Locale.ROOT, "wrote %s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
                     out, tokens.batch(), frames, levels, passes[0], seconds, passes[0] / seconds, model.backendDescription());
+            if (truthTokens != null) {
+                double[] acc = accuracyPerLevel(truthTokens, truth, tokens.batch(), frames, levels, flat);
+                StringBuilder line = new StringBuilder("accuracy per level vs truth:");
+                for (double a : acc) {
+                    line.append(String.format(Locale.ROOT, " %.2f", a));
+                }
+                out().println(line.append(" (").append(out).append(" vs ").append(truth).append(")"));
+            }
         }
         return 0;
     }
@@ -140,6 +157,36 @@ final class GenerateCommand extends OutputCommand {
         }
         return c.withTemperature(temperature).withTopK(topK).withChoiceTemperature(choiceTemperature).withSeed(seed)
                 .withWindow(window, windowPrompt);
+    }
+
+    /**
+     * Fraction of tokens equal to the truth's, per level, over all utterances and frames.
+     *
+     * @throws IllegalArgumentException when the truth's shape is not the output's
+     */
+    static double[] accuracyPerLevel(IntArray truthTokens, Path file, int batch, int frames, int levels, int[] flat) {
+        checkTruthShape(truthTokens, file, batch, frames, levels);
+        int[] t = truthTokens.data();
+        long[] hits = new long[levels];
+        for (int i = 0; i < flat.length; i++) {
+            if (flat[i] == t[i]) {
+                hits[i % levels]++;
+            }
+        }
+        double[] acc = new double[levels];
+        for (int q = 0; q < levels; q++) {
+            acc[q] = hits[q] / (double) (batch * frames);
+        }
+        return acc;
+    }
+
+    private static void checkTruthShape(IntArray truthTokens, Path file, int batch, int frames, int levels) {
+        int[] want = {batch, frames, levels};
+        int[] shape = truthTokens.rank() == 2 ? new int[] {1, truthTokens.dim(0), truthTokens.dim(1)} : truthTokens.shape();
+        if (!Arrays.equals(shape, want)) {
+            throw new IllegalArgumentException("--truth " + file + ": shape " + Arrays.toString(truthTokens.shape())
+                    + " does not match the output's [batch, frames, Q] = " + Arrays.toString(want));
+        }
     }
 
     /** Utterance b's entry, or the only one for every utterance. */

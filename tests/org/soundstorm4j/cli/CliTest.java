@@ -21,6 +21,7 @@ import picocli.CommandLine;
 class CliTest {
     private static final Path GOLDEN = Path.of("tests/resources/golden/public_small");
     private static final Path DEMO = Path.of("weights/demo");
+    private static final Path TRAINED = Path.of("weights/trained");
 
     @TempDir
     Path tmp;
@@ -62,6 +63,24 @@ class CliTest {
                 "--acoustic", DEMO.resolve("example_acoustic.npy").toString(), "--level", "0", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertArrayEquals(new int[] {1, 100, 64}, Npy.readFloats(out).shape());
+    }
+
+    @Test
+    void theReadmeMainCommandPrintsTheAccuracyOfTheTrainedModel() {
+        Path out = tmp.resolve("tokens.npy");
+        Run r = run("generate", "--weights", TRAINED.toString(), "--semantic", TRAINED.resolve("example_semantic.npy").toString(),
+                "--prompt-semantic", TRAINED.resolve("example_prompt_semantic.npy").toString(),
+                "--prompt-acoustic", TRAINED.resolve("example_prompt_acoustic.npy").toString(),
+                "--truth", TRAINED.resolve("example_truth.npy").toString(), "--seed", "42", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("tokens [8, 100, 4] int64, 19 forward passes"), r.out());
+        java.util.regex.Matcher m = java.util.regex.Pattern
+                .compile("accuracy per level vs truth: ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) \\(").matcher(r.out());
+        assertTrue(m.find(), r.out());
+        // QualityTest holds the thresholds over several seeds; here: far above chance (1/32) everywhere
+        for (int q = 0; q < 4; q++) {
+            assertTrue(Double.parseDouble(m.group(q + 1)) > 0.4, r.out());
+        }
     }
 
     @Test
@@ -135,6 +154,43 @@ class CliTest {
                 "--preset", "fast", "--out", prompted.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("tokens [1, 100, 4] int64, 4 forward passes"), r.out());
+    }
+
+    @Test
+    void generateWithTruthPrintsTheAccuracyPerLevelAndRefusesAWrongShape() throws Exception {
+        Path first = tmp.resolve("first.npy");
+        Run r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--seed", "3", "--out", first.toString());
+        assertEquals(0, r.code(), r.err());
+        // the same seed makes the same tokens: against the first output as truth, every level is right
+        Path again = tmp.resolve("again.npy");
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--seed", "3", "--truth", first.toString(), "--out", again.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("accuracy per level vs truth: 1.00 1.00 1.00 1.00 (" + again + " vs " + first + ")"),
+                r.out());
+
+        // one level changed at half of the frames -> 0.50 on that level
+        int[] truth = Npy.readInts(first).data().clone();
+        for (int t = 0; t < 100; t += 2) {
+            truth[t * 4 + 2] = (truth[t * 4 + 2] + 1) % 64;
+        }
+        Path half = tmp.resolve("half.npy");
+        Npy.writeLongs(half, new int[] {100, 4}, truth);      // [frames, Q] is one utterance
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--seed", "3", "--truth", half.toString(), "--out", again.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("accuracy per level vs truth: 1.00 1.00 0.50 1.00"), r.out());
+
+        Path wrong = tmp.resolve("wrong.npy");
+        Npy.writeLongs(wrong, new int[] {1, 99, 4}, new int[396]);
+        Path never = tmp.resolve("never.npy");
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
+                "--truth", wrong.toString(), "--out", never.toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("--truth " + wrong + ": shape [1, 99, 4] does not match the output's "
+                + "[batch, frames, Q] = [1, 100, 4]"), r.err());
+        assertFalse(Files.exists(never));
     }
 
     @Test
