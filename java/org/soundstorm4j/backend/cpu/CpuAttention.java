@@ -2,6 +2,7 @@ package org.soundstorm4j.backend.cpu;
 
 import java.util.Arrays;
 import org.soundstorm4j.backend.AttentionShape;
+import org.soundstorm4j.backend.RotaryTable;
 
 /**
  * Multi-head self-attention on the CPU, one task per (sequence, head): q and k are rotated and
@@ -11,15 +12,11 @@ import org.soundstorm4j.backend.AttentionShape;
  */
 final class CpuAttention {
     private static final int QUERY_BLOCK = 48;
-    private static final double ROTARY_THETA = 10000.0;
 
     private final CpuKernels kernels;
     private final WorkerPool workers;
     private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
-    private float[] cos = new float[0];
-    private float[] sin = new float[0];
-    private int tableFrames = -1;
-    private int tableDimHead = -1;
+    private RotaryTable rotary;
 
     CpuAttention(CpuKernels kernels, WorkerPool workers) {
         this.kernels = kernels;
@@ -92,31 +89,16 @@ final class CpuAttention {
         for (int i = 0; i < half; i++) {
             float x1 = src[from + i];
             float x2 = src[from + half + i];
-            float c = cos[tab + i];
-            float sn = sin[tab + i];
+            float c = rotary.cos()[tab + i];
+            float sn = rotary.sin()[tab + i];
             dst[to + i] = (x1 * c - x2 * sn) * scale;
             dst[to + half + i] = (x2 * c + x1 * sn) * scale;
         }
     }
 
     private void rotaryTable(int frames, int dh) {
-        if (frames <= tableFrames && dh == tableDimHead) {
-            return;
+        if (rotary == null || !rotary.covers(frames, dh)) {
+            rotary = RotaryTable.of(frames, dh);
         }
-        int half = dh / 2;
-        float[] c = new float[frames * half];
-        float[] s = new float[frames * half];
-        for (int i = 0; i < half; i++) {
-            double invFreq = 1.0 / Math.pow(ROTARY_THETA, (2.0 * i) / dh);
-            for (int t = 0; t < frames; t++) {
-                double angle = t * invFreq;
-                c[t * half + i] = (float) Math.cos(angle);
-                s[t * half + i] = (float) Math.sin(angle);
-            }
-        }
-        cos = c;
-        sin = s;
-        tableFrames = frames;
-        tableDimHead = dh;
     }
 }

@@ -40,6 +40,7 @@ import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
+import org.soundstorm4j.backend.RotaryTable;
 import org.soundstorm4j.backend.Tensor;
 
 /**
@@ -57,7 +58,6 @@ public final class OpenClBackend implements Backend {
     private static final int ATT_KEYS = 32;
     /** Work-group size of the element-wise kernels. */
     private static final int ELEMENTWISE_GROUP = 64;
-    private static final double ROTARY_THETA = 10000.0;
     /** The largest top-k the scoring kernel handles (a private array of this size per work-item). */
     public static final int TOPK_MAX = 64;
 
@@ -72,8 +72,7 @@ public final class OpenClBackend implements Backend {
     private final List<ClTensor> buffers = new ArrayList<>();
     private ClTensor rotaryCos;
     private ClTensor rotarySin;
-    private int rotaryFrames = -1;
-    private int rotaryDim = -1;
+    private RotaryTable rotary;
     private long uploads;
     private long downloads;
     private boolean closed;
@@ -378,27 +377,16 @@ public final class OpenClBackend implements Backend {
                 shape.frames(), shape.heads(), (float) (1.0 / Math.sqrt(shape.dimHead())));
     }
 
-    /** cos/sin of the rotary angles {@code [frames, dimHead/2]}, computed in double on the host once. */
+    /** The rotary table on the device, rebuilt when a longer sequence or another head size comes. */
     private void rotaryTable(int frames, int dimHead) {
-        if (frames <= rotaryFrames && dimHead == rotaryDim) {
+        if (rotary != null && rotary.covers(frames, dimHead)) {
             return;
-        }
-        int half = dimHead / 2;
-        float[] c = new float[frames * half];
-        float[] s = new float[frames * half];
-        for (int i = 0; i < half; i++) {
-            double invFreq = 1.0 / Math.pow(ROTARY_THETA, (2.0 * i) / dimHead);
-            for (int t = 0; t < frames; t++) {
-                c[t * half + i] = (float) Math.cos(t * invFreq);
-                s[t * half + i] = (float) Math.sin(t * invFreq);
-            }
         }
         release(rotaryCos);
         release(rotarySin);
-        rotaryCos = (ClTensor) upload(c);
-        rotarySin = (ClTensor) upload(s);
-        rotaryFrames = frames;
-        rotaryDim = dimHead;
+        rotary = RotaryTable.of(frames, dimHead);
+        rotaryCos = (ClTensor) upload(rotary.cos());
+        rotarySin = (ClTensor) upload(rotary.sin());
     }
 
     @Override
