@@ -217,6 +217,23 @@ public abstract class BackendOpsContract {
     }
 
     @Test
+    void allocatedBuffersStartAsZeros() {
+        Tensor f = backend.allocate(1037);
+        float[] floats = poison(1037);
+        backend.read(f, floats);
+        for (float v : floats) {
+            assertEquals(0f, v);
+        }
+        IntTensor i = backend.allocateInts(517);
+        int[] ints = new int[517];
+        java.util.Arrays.fill(ints, -1);
+        backend.readInts(i, ints);
+        for (int v : ints) {
+            assertEquals(0, v);
+        }
+    }
+
+    @Test
     void readAndWriteCheckSizes() {
         Tensor t = backend.upload(new float[] {1, 2, 3});
         assertThrows(IllegalArgumentException.class, () -> backend.read(t, new float[2]));

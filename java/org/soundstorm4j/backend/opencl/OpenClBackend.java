@@ -226,12 +226,11 @@ public final class OpenClBackend implements Backend {
         return t;
     }
 
+    /** Fills a new buffer with zero bits on the device (OpenCL 1.2): no host transfer. */
     private void zero(ClTensor t) {
-        // the element-wise GLU kernel would do, but a host write keeps allocation independent of kernels
-        if (t.ints()) {
-            OpenCl.check(clEnqueueWriteBuffer(queue, t.mem(), true, 0, new int[(int) t.size()], null, null), "zero");
-        } else {
-            OpenCl.check(clEnqueueWriteBuffer(queue, t.mem(), true, 0, new float[(int) t.size()], null, null), "zero");
+        try (MemoryStack stack = MemoryStack.stackPush()) {
+            OpenCl.check(org.lwjgl.opencl.CL12.clEnqueueFillBuffer(queue, t.mem(), stack.calloc(4), 0, t.size() * 4,
+                    null, null), "clEnqueueFillBuffer");
         }
     }
 
