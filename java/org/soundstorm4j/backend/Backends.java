@@ -29,8 +29,7 @@ public final class Backends {
                 }
                 yield new OpenClBackend();
             }
-            case "auto" -> OpenClBackend.unavailableReason() == null && OpenClBackend.hasGpu()
-                    ? new OpenClBackend() : new CpuBackend();
+            case "auto" -> OpenClBackend.hasGpu() ? new OpenClBackend() : new CpuBackend();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "': this build has "
                     + String.join(", ", NAMES));
         };

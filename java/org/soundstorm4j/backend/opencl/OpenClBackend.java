@@ -96,9 +96,13 @@ public final class OpenClBackend implements Backend {
                 "-DNORM_GROUP=" + NORM_GROUP + " -DMATMUL_TILE=" + MATMUL_TILE + " -DTOPK_MAX=" + TOPK_MAX);
     }
 
-    /** Whether any OpenCL device is a GPU. */
+    /** Whether any OpenCL device is a GPU; false when OpenCL cannot be loaded at all. */
     public static boolean hasGpu() {
-        return ClDevice.all().stream().anyMatch(ClDevice::gpu);
+        try {
+            return ClDevice.all().stream().anyMatch(ClDevice::gpu);
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
     }
 
     /** Every OpenCL device here, by index, as {@code -Dsoundstorm4j.opencl.device} can name them. */
