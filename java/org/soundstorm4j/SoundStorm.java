@@ -30,12 +30,14 @@ public final class SoundStorm implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final Backend backend;
     private final Conformer conformer;
+    private final LevelwiseSampler sampler;
     private boolean closed;
 
     private SoundStorm(Checkpoint checkpoint, Backend backend) {
         this.checkpoint = checkpoint;
         this.backend = backend;
         this.conformer = new Conformer(checkpoint, backend);
+        this.sampler = new LevelwiseSampler(backend, conformer::forward, conformer.config().codebookSize());
     }
 
     /** Loads a model directory (config.json + model.safetensors) on the default backend. */
@@ -111,7 +113,6 @@ public final class SoundStorm implements AutoCloseable {
             int[] targets = active(timelines, w).stream().mapToInt(t -> t.targetFrames(window)).toArray();
             passesTotal += LevelwiseSampler.passes(targets, steps);
         }
-        LevelwiseSampler sampler = new LevelwiseSampler(backend, conformer::forward, c.codebookSize());
         int[] done = {0};
         int total = passesTotal;
         for (int w = 0; w < windows; w++) {

@@ -158,6 +158,18 @@ public interface Backend extends AutoCloseable {
     void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
                       DecodeLayout layout, int level);
 
+    /**
+     * Runs {@code ops}, a run of op calls on this backend that {@code key} fully determines: equal
+     * keys (by {@code equals}) make the same calls with the same buffers, sizes and scalars, and
+     * {@code ops} has no effect but those calls. A backend may therefore record the calls once and
+     * replay the recording for a later equal key instead of running {@code ops} (the CUDA backend
+     * captures a CUDA graph). Inputs that change between runs must live in device buffers.
+     * The default runs {@code ops}.
+     */
+    default void replayable(Object key, Runnable ops) {
+        ops.run();
+    }
+
     /** Waits until every op enqueued so far has finished (for timing; reads wait by themselves). */
     void finish();
 

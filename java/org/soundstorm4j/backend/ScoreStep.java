@@ -10,8 +10,11 @@ package org.soundstorm4j.backend;
  *                           same float
  * @param topK               sample among the k largest logits; 0 = all
  * @param choiceNoise        scale of the Gumbel noise on the confidence, {@code c_i}
- * @param seed               the random key's seed
+ *
+ * <p>The random key's seed is not here but in device memory ({@link DecodeLayout#seed}): every
+ * field of a step is fixed by the generation config, so a backend may record an iteration's ops
+ * once and replay them for any seed.
  */
 public record ScoreStep(int level, int iteration, boolean greedy, float inverseTemperature, int topK,
-                        float choiceNoise, long seed) {
+                        float choiceNoise) {
 }

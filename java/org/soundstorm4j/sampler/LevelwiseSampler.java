@@ -4,9 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import org.soundstorm4j.backend.Backend;
-import org.soundstorm4j.backend.DecodeLayout;
-import org.soundstorm4j.backend.DeviceBuffer;
-import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.backend.Tensor;
 
@@ -20,12 +17,14 @@ import org.soundstorm4j.backend.Tensor;
  *
  * <p>The whole loop runs on the device: one upload of each input, one read of the finished
  * tokens. The schedule depends on the lengths only, so the host computes every iteration's
- * "stay masked" counts up front and uploads them with the inputs.
+ * "stay masked" counts up front and uploads them with the inputs. Device buffers are kept per
+ * decode shape and reused, so nothing is allocated while a shape repeats.
  */
 public final class LevelwiseSampler {
     private final Backend backend;
     private final DeviceForward model;
     private final int codebookSize;
+    private DecodeBuffers buffers;
 
     public LevelwiseSampler(Backend backend, DeviceForward model, int codebookSize) {
         this.backend = backend;
@@ -62,7 +61,10 @@ public final class LevelwiseSampler {
     }
 
     /**
-     * Decodes every target token of {@code batch} in place.
+     * Decodes every target token of {@code batch} in place. Each iteration's ops run through
+     * {@link Backend#replayable} under a key naming everything they depend on (the buffers, the
+     * level, iteration and pass, the step's scalars), so a backend may record them once per shape
+     * and replay them; the seed lives in device memory and is not part of the key.
      *
      * @param stepsPerLevel iterations S_q per level
      * @param afterPass     called with (level, iteration) after each forward pass
@@ -73,46 +75,50 @@ public final class LevelwiseSampler {
             throw new IllegalArgumentException(stepsPerLevel.length + " step counts for " + batch.levels + " levels");
         }
         int[] targets = batch.targetFrames();
-        List<DeviceBuffer> owned = new ArrayList<>();
-        try {
-            IntTensor tokens = upload(batch.tokens, owned);
-            IntTensor semantic = upload(batch.semantic, owned);
-            DecodeLayout layout = new DecodeLayout(batch.batch, batch.frames, batch.levels, codebookSize,
-                    upload(batch.lengths, owned), upload(batch.promptFrames, owned), upload(batch.outputOffsets, owned),
-                    upload(batch.sequenceIds, owned));
-            IntTensor stay = upload(stayTable(targets, stepsPerLevel), owned);
-            IntTensor drawn = own(backend.allocateInts((long) batch.batch * batch.frames), owned);
-            Tensor confidence = own(backend.allocate((long) batch.batch * batch.frames), owned);
-            int pass = 0;
-            for (int q = 0; q < batch.levels; q++) {
-                int steps = stepsPerLevel[q];
-                int iterations = MaskSchedule.iterationsNeeded(targets, steps);
-                for (int i = 0; i < iterations; i++) {
-                    Tensor logits = model.logits(tokens, semantic, layout.lengths(), batch.batch, batch.frames, q);
-                    ScoreStep step = new ScoreStep(q, i, i == steps - 1,
-                            1f / MaskSchedule.temperature(temperature, i, steps), topK,
-                            MaskSchedule.choiceNoise(choiceTemperature, i, steps), seed);
-                    backend.scoreTokens(logits, tokens, layout, step, drawn, confidence);
-                    backend.commitTokens(drawn, confidence, stay, pass * batch.batch, tokens, layout, q);
-                    pass++;
-                    afterPass.accept(q, i);
-                }
+        int[] stayTable = stayTable(targets, stepsPerLevel);
+        DecodeBuffers d = buffers(batch, stayTable.length);
+        d.write(backend, batch, stayTable, seed);
+        int pass = 0;
+        for (int q = 0; q < batch.levels; q++) {
+            int level = q;
+            int steps = stepsPerLevel[q];
+            int iterations = MaskSchedule.iterationsNeeded(targets, steps);
+            for (int i = 0; i < iterations; i++) {
+                ScoreStep step = new ScoreStep(q, i, i == steps - 1, 1f / MaskSchedule.temperature(temperature, i, steps),
+                        topK, MaskSchedule.choiceNoise(choiceTemperature, i, steps));
+                int stayOffset = pass * batch.batch;
+                backend.replayable(new IterationKey(d, step, stayOffset), () -> {
+                    Tensor logits = model.logits(d.tokens, d.semantic, d.layout.lengths(), d.batch, d.frames, level);
+                    backend.scoreTokens(logits, d.tokens, d.layout, step, d.drawn, d.confidence);
+                    backend.commitTokens(d.drawn, d.confidence, d.stay, stayOffset, d.tokens, d.layout, level);
+                });
+                pass++;
+                afterPass.accept(q, i);
             }
-            backend.readInts(tokens, batch.tokens);
-        } finally {
-            owned.forEach(backend::release);
         }
+        backend.readInts(d.tokens, batch.tokens);
     }
 
-    private IntTensor upload(int[] values, List<DeviceBuffer> owned) {
-        IntTensor t = own(backend.allocateInts(values.length), owned);
-        backend.write(t, values);
-        return t;
+    /** What one iteration's ops depend on: equal keys run the same ops on the same buffers. */
+    private record IterationKey(DecodeBuffers buffers, ScoreStep step, int stayOffset) {
     }
 
-    private static <T extends DeviceBuffer> T own(T buffer, List<DeviceBuffer> owned) {
-        owned.add(buffer);
-        return buffer;
+    /** The buffers of this shape: kept from the last decode when the shape is the same. */
+    private DecodeBuffers buffers(DecodeBatch batch, int stayEntries) {
+        if (buffers == null || !buffers.fits(batch, stayEntries)) {
+            release();
+            buffers = new DecodeBuffers(backend, batch.batch, batch.frames, batch.levels, codebookSize, stayEntries);
+        }
+        return buffers;
+    }
+
+    /** Frees the device buffers kept for the last shape (the sampler stays usable). */
+    public void release() {
+        if (buffers != null) {
+            DecodeBuffers old = buffers;
+            buffers = null;
+            old.release(backend);
+        }
     }
 
     /**

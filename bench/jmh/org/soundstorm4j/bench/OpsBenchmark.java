@@ -105,7 +105,7 @@ public class OpsBenchmark {
         lengths = ints(new int[] {frames});
         stay = ints(new int[] {frames / 2});
         layout = new DecodeLayout(1, frames, LEVELS, CODEBOOK, lengths, ints(new int[] {0}), ints(new int[] {0}),
-                ints(new int[] {0}));
+                ints(new int[] {0}), ints(DecodeLayout.seedWords(7L)));
     }
 
     private IntTensor ints(int[] values) {
@@ -171,7 +171,7 @@ public class OpsBenchmark {
 
     @Benchmark
     public void scoreTokensSampled() {
-        backend.scoreTokens(logits, tokens, layout, new ScoreStep(0, 0, false, 1f, 0, 4.5f, 7L), drawn, confidence);
+        backend.scoreTokens(logits, tokens, layout, new ScoreStep(0, 0, false, 1f, 0, 4.5f), drawn, confidence);
         backend.finish();
     }
 

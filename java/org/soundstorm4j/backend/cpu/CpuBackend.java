@@ -107,7 +107,7 @@ public final class CpuBackend implements Backend {
                             Tensor confidence) {
         CpuDecoding.scoreTokens(floats(logits), ints(tokens), layout, step, ints(drawn), floats(confidence),
                 ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
-                ints(layout.sequenceIds()), workers);
+                ints(layout.sequenceIds()), ints(layout.seed()), workers);
     }
 
     @Override

@@ -15,7 +15,8 @@ final class CpuDecoding {
 
     static void scoreTokens(float[] logits, int[] tokens, DecodeLayout layout, ScoreStep step, int[] drawn,
                             float[] confidence, int[] lengths, int[] promptFrames, int[] outputOffsets,
-                            int[] sequenceIds, WorkerPool workers) {
+                            int[] sequenceIds, int[] seedWords, WorkerPool workers) {
+        long seed = (seedWords[0] & 0xffffffffL) | ((long) seedWords[1] << 32);
         int frames = layout.frames();
         int levels = layout.levels();
         int codebook = layout.codebookSize();
@@ -37,8 +38,8 @@ final class CpuDecoding {
                     continue;
                 }
                 if (keyRow != b) {
-                    tokenKey = new RandomKey(step.seed(), sequenceIds[b], step.level(), step.iteration(), Purpose.TOKEN_GUMBEL);
-                    choiceKey = new RandomKey(step.seed(), sequenceIds[b], step.level(), step.iteration(), Purpose.CHOICE_GUMBEL);
+                    tokenKey = new RandomKey(seed, sequenceIds[b], step.level(), step.iteration(), Purpose.TOKEN_GUMBEL);
+                    choiceKey = new RandomKey(seed, sequenceIds[b], step.level(), step.iteration(), Purpose.CHOICE_GUMBEL);
                     keyRow = b;
                 }
                 drawn[row] = scorer.draw(logits, row * codebook, step.greedy(), step.inverseTemperature(), step.topK(),

@@ -304,7 +304,7 @@ public final class OpenClBackend implements Backend {
                 ints(layout.promptFrames()), ints(layout.outputOffsets()), ints(layout.sequenceIds()), ints(drawn),
                 floats(confidence), layout.batch(), layout.frames(), layout.levels(), layout.codebookSize(), step.level(),
                 step.iteration(), step.greedy() ? 1 : 0, step.inverseTemperature(), step.topK(), step.choiceNoise(),
-                (int) step.seed(), (int) (step.seed() >>> 32));
+                ints(layout.seed()));
     }
 
     @Override
