@@ -30,7 +30,8 @@ class GoldenLogitsTest {
             ModelConfig c = ModelConfig.read(dir(name).resolve("config.json"));
             return java.util.stream.IntStream.range(0, c.numQuantizers()).boxed()
                     .flatMap(level -> Stream.of(Arguments.of(name, level, "vector"), Arguments.of(name, level, "scalar"),
-                            Arguments.of(name, level, "opencl")));
+                            Arguments.of(name, level, "opencl"),
+                            Arguments.of(name, level, "cuda")));
         });
     }
 
@@ -72,6 +73,9 @@ class GoldenLogitsTest {
     }
 
     private static Backend backend(String kernels) {
+        if (kernels.equals("cuda")) {
+            return org.soundstorm4j.backend.cuda.CudaDevice.backend(org.soundstorm4j.backend.cuda.CudaOptions.defaults());
+        }
         if (kernels.equals("opencl")) {
             org.soundstorm4j.backend.opencl.OpenClDevice.require();
             return new org.soundstorm4j.backend.opencl.OpenClBackend();
