@@ -12,6 +12,7 @@ import org.soundstorm4j.Utterance;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.backend.ProfilingBackend;
+import org.soundstorm4j.backend.cuda.CudaBackend;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
@@ -115,12 +116,13 @@ final class BenchCommand extends OutputCommand {
             if (json) {
                 out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
                                 + "\"level\": %d, \"repeats\": %d, \"forward_ms_median\": %.3f, \"forward_ms_min\": %.3f, "
-                                + "\"forward_ms_max\": %.3f}%n", backend.name(), backend.description().replace("\"", "'"),
-                        frames, batch, level, repeats, t.median(), t.min(), t.max());
+                                + "\"forward_ms_max\": %.3f%s}%n", backend.name(), backend.description().replace("\"", "'"),
+                        frames, batch, level, repeats, t.median(), t.min(), t.max(), deviceMemoryJson(backend));
             } else {
                 out().printf(Locale.ROOT, "%s%nforward, %d x %d frames, level %d: median %.2f ms (min %.2f, max %.2f) "
                                 + "over %d passes after %d warm-up%n", backend.description(), batch, frames, level, t.median(),
                         t.min(), t.max(), repeats, warmup);
+                out().print(deviceMemoryText(backend));
             }
             if (backend instanceof ProfilingBackend p) {
                 out().printf("time per op over the timed passes:%n%s", p.report());
@@ -135,7 +137,8 @@ final class BenchCommand extends OutputCommand {
             case "fast" -> GenerationConfig.fast();
             default -> throw new IllegalArgumentException("--preset must be paper or fast, not '" + preset + "'");
         };
-        try (SoundStorm model = SoundStorm.load(weights, backendName)) {
+        Backend backend = Backends.create(backendName);
+        try (SoundStorm model = SoundStorm.load(weights, backend)) {
             ModelConfig c = model.config();
             if (frames % c.semanticRateRatio() != 0) {
                 throw new IllegalArgumentException("--frames must be a multiple of the semantic rate ratio "
@@ -156,16 +159,35 @@ final class BenchCommand extends OutputCommand {
                 out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
                                 + "\"preset\": \"%s\", \"passes\": %d, \"repeats\": %d, \"generation_ms_median\": %.3f, "
                                 + "\"generation_ms_min\": %.3f, \"generation_ms_max\": %.3f, \"passes_per_s\": %.3f, "
-                                + "\"audio_s_per_s\": %.3f}%n", model.backendName(),
+                                + "\"audio_s_per_s\": %.3f%s}%n", model.backendName(),
                         model.backendDescription().replace("\"", "'"), frames, batch, preset, passes[0], repeats,
-                        t.median(), t.min(), t.max(), passesPerSecond, realTime);
+                        t.median(), t.min(), t.max(), passesPerSecond, realTime, deviceMemoryJson(backend));
             } else {
                 out().printf(Locale.ROOT, "%s%ngeneration (%s preset, %d passes), %d x %d frames: median %.1f ms (min %.1f, "
                                 + "max %.1f) over %d runs after %d warm-up; %.2f passes/s, %.2f s of %.0f Hz audio per second%n",
                         model.backendDescription(), preset, passes[0], batch, frames, t.median(), t.min(), t.max(), repeats,
                         warmup, passesPerSecond, realTime, FRAME_RATE_HZ);
+                out().print(deviceMemoryText(backend));
             }
         }
         return 0;
+    }
+
+    /** ", \"gpu_memory_...\": ..." for the CUDA backend, else nothing. */
+    private static String deviceMemoryJson(Backend backend) {
+        if (!(backend instanceof CudaBackend cuda)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, ", \"gpu_memory_allocated_bytes\": %d, \"gpu_memory_in_use_bytes\": %d",
+                cuda.allocatedBytes(), cuda.deviceMemoryInUse());
+    }
+
+    /** A line with the GPU memory held, for the CUDA backend, else nothing. */
+    private static String deviceMemoryText(Backend backend) {
+        if (!(backend instanceof CudaBackend cuda)) {
+            return "";
+        }
+        return String.format(Locale.ROOT, "GPU memory: %.1f MiB allocated by this backend, %.1f MiB in use on the device%n",
+                cuda.allocatedBytes() / 1048576.0, cuda.deviceMemoryInUse() / 1048576.0);
     }
 }
