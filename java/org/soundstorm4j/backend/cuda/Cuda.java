@@ -6,6 +6,8 @@ import static jcuda.driver.JCudaDriver.cuInit;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.SymbolLookup;
 import jcuda.CudaException;
 import jcuda.driver.JCudaDriver;
 
@@ -31,6 +33,11 @@ final class Cuda {
             return noKernels();
         }
         try {
+            SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());
+        } catch (IllegalArgumentException e) {
+            return "no NVIDIA driver: libcuda.so.1 cannot be loaded";
+        }
+        try {
             JCudaDriver.setExceptionsEnabled(false);
             int status = cuInit(0);
             if (status != 0) {
@@ -43,7 +50,9 @@ final class Cuda {
             }
             return count[0] == 0 ? "no CUDA device" : null;
         } catch (LinkageError | CudaException e) {
-            return "the CUDA driver library (libcuda.so.1) cannot be loaded: " + e;
+            // JCuda's message lists every path it tried, with stack traces: its first line says enough
+            String message = String.valueOf(e.getMessage());
+            return "JCuda's driver library cannot be loaded: " + message.lines().findFirst().orElse(message);
         }
     }
 

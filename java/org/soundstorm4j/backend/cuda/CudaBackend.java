@@ -264,12 +264,13 @@ public final class CudaBackend implements Backend {
         makeCurrent();
         graphs.buffersChanging(false, "allocating device memory");
         DevicePointer p = new DevicePointer();
-        long bytes = Math.max(1, size) * kind.bytes;
+        // whole 32-bit words, so the zero fill below stays inside the allocation
+        long bytes = (Math.max(1, size) * kind.bytes + 3) / 4 * 4;
         Cuda.check(cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes) on " + deviceName);
         CudaBuffer b = new CudaBuffer(p, size, kind);
         buffers.add(b);
-        // zero bits on the device: no host transfer (bf16 buffers have an even byte count or one element)
-        Cuda.check(cuMemsetD32Async(p, 0, (bytes + 3) / 4, stream), "cuMemsetD32Async");
+        // zero bits on the device: no host transfer
+        Cuda.check(cuMemsetD32Async(p, 0, bytes / 4, stream), "cuMemsetD32Async");
         return b;
     }
 
@@ -372,9 +373,10 @@ public final class CudaBackend implements Backend {
         if (b == null || !buffers.contains(b)) {
             return;
         }
-        graphs.buffersChanging(true, "freeing device memory");
-        // queued work may still use the buffer
+        graphs.requireEager("freeing device memory");
+        // queued work (and any graph launched) may still use the buffer
         Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+        graphs.buffersChanging(true, "freeing device memory");
         buffers.remove(b);
         Cuda.check(cuMemFree(b.pointer()), "cuMemFree");
     }
@@ -649,6 +651,10 @@ public final class CudaBackend implements Backend {
         Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
+    /**
+     * Frees everything this backend holds. Best effort: a failing step (a GPU in an error state)
+     * does not stop the later ones; the first failure is thrown at the end.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -656,17 +662,32 @@ public final class CudaBackend implements Backend {
         }
         makeCurrent();
         closed = true;
-        cuStreamSynchronize(stream);
-        graphs.dropAll();
-        for (CudaBuffer b : new ArrayList<>(buffers)) {
-            cuMemFree(b.pointer());
+        List<String> failures = new ArrayList<>();
+        Runnable[] steps = {
+            () -> Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize"),
+            graphs::dropAll,
+            () -> {
+                for (CudaBuffer b : buffers) {
+                    Cuda.check(cuMemFree(b.pointer()), "cuMemFree");
+                }
+                buffers.clear();
+            },
+            () -> cublas.destroyHandle(cublasHandle),
+            () -> Cuda.check(cuMemFreeHost(staging), "cuMemFreeHost"),
+            () -> Cuda.check(cuModuleUnload(module), "cuModuleUnload"),
+            () -> Cuda.check(cuStreamDestroy(stream), "cuStreamDestroy"),
+            () -> Cuda.check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease"),
+        };
+        for (Runnable step : steps) {
+            try {
+                step.run();
+            } catch (RuntimeException e) {
+                failures.add(e.getMessage());
+            }
         }
-        buffers.clear();
-        cublas.destroyHandle(cublasHandle);
-        cuMemFreeHost(staging);
-        cuModuleUnload(module);
-        cuStreamDestroy(stream);
-        cuDevicePrimaryCtxRelease(device);
+        if (!failures.isEmpty()) {
+            throw new IllegalStateException("closing the CUDA backend: " + String.join("; ", failures));
+        }
     }
 
     private static long checkedSize(long size) {
