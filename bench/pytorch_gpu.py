@@ -114,6 +114,8 @@ def main():
             torch.cuda.reset_peak_memory_stats()
         fwd = timed(forward_once)
         gen = timed(generate)
+        if not bool((generate() < c).all()):
+            sys.exit("the decode left mask tokens: the timing is not of a full generation")
     passes = a.first_level_steps + (nq - 1)
     audio_s = a.batch * a.frames / 50.0
     res = {
