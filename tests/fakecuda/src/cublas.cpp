@@ -32,6 +32,7 @@
 #define EXPORT extern "C" __attribute__((visibility("default")))
 
 extern "C" int cuCtxGetCurrent(void **pctx);
+extern "C" int cuStreamIsCapturing(void *stream, int *status);
 
 typedef int cublasStatus_t;
 
@@ -54,6 +55,7 @@ struct cublasContext {
     const void *workspace = nullptr;
     std::size_t workspace_bytes = 0;
     bool workspace_set = false;
+    bool warned = false;
 };
 typedef cublasContext *cublasHandle_t;
 
@@ -376,6 +378,14 @@ EXPORT cublasStatus_t cublasGemmEx(cublasHandle_t handle, int transa, int transb
                     "%s (transa %c, transb %c, m %d, n %d, k %d, lda %d, ldb %d, ldc %d); on a GPU this is an illegal "
                     "memory access",
                     why.c_str(), ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, lda, ldb, ldc);
+    }
+    int capturing = 0;
+    if (!handle->workspace_set && !handle->warned && handle->stream != nullptr &&
+        cuStreamIsCapturing(handle->stream, &capturing) == 0 && capturing != 0) {
+        handle->warned = true;
+        fakecuda_log("warning: cublasGemmEx captured into a graph without a workspace set by cublasSetWorkspace_v2 "
+                     "since the last cublasSetStream_v2: cuBLAS then uses its own workspace pool, which NVIDIA "
+                     "advises against under graph capture");
     }
     int status = fakecuda_stream_host_op(handle->stream, api, run_gemm, g, release_gemm);
     if (status != 0) {
