@@ -9,6 +9,7 @@ import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.Tensor;
+import org.soundstorm4j.backend.TensorSizes;
 
 /**
  * The pure-Java backend: the reference every other backend is checked against, and the default
@@ -56,7 +57,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public Tensor allocate(long size) {
-        return new CpuTensor(new float[checkedSize(size)]);
+        return new CpuTensor(new float[TensorSizes.checked(size)]);
     }
 
     @Override
@@ -67,7 +68,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public IntTensor allocateInts(long size) {
-        return new CpuIntTensor(new int[checkedSize(size)]);
+        return new CpuIntTensor(new int[TensorSizes.checked(size)]);
     }
 
     @Override
@@ -305,17 +306,8 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static int checkedSize(long size) {
-        if (size < 0 || size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("CPU tensors hold at most 2^31 - 9 elements, asked for " + size);
-        }
-        return (int) size;
-    }
-
     private static void requireSize(String what, float[] array, long atLeast) {
-        if (array.length < atLeast) {
-            throw new IllegalArgumentException(what + " has " + array.length + " elements, needs " + atLeast);
-        }
+        TensorSizes.require(what, array.length, atLeast);
     }
 
     private float[] floats(Tensor t) {

@@ -1,42 +1,7 @@
 package org.soundstorm4j.backend.cuda;
 
-import static jcuda.driver.JCudaDriver.cuCtxSetCurrent;
-import static jcuda.driver.JCudaDriver.cuDeviceGet;
-import static jcuda.driver.JCudaDriver.cuDeviceGetAttribute;
-import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
-import static jcuda.driver.JCudaDriver.cuDeviceGetName;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRelease;
-import static jcuda.driver.JCudaDriver.cuDevicePrimaryCtxRetain;
-import static jcuda.driver.JCudaDriver.cuLaunchKernel;
-import static jcuda.driver.JCudaDriver.cuMemAlloc;
-import static jcuda.driver.JCudaDriver.cuMemFree;
-import static jcuda.driver.JCudaDriver.cuMemFreeHost;
-import static jcuda.driver.JCudaDriver.cuMemGetInfo;
-import static jcuda.driver.JCudaDriver.cuMemHostAlloc;
-import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
-import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
-import static jcuda.driver.JCudaDriver.cuMemsetD32Async;
-import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
-import static jcuda.driver.JCudaDriver.cuModuleUnload;
-import static jcuda.driver.JCudaDriver.cuStreamCreate;
-import static jcuda.driver.JCudaDriver.cuStreamDestroy;
-import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
-
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import jcuda.Pointer;
-import jcuda.driver.CUcontext;
-import jcuda.driver.CUdevice;
-import jcuda.driver.CUfunction;
-import jcuda.driver.CUmodule;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
@@ -47,14 +12,16 @@ import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.RotaryTable;
 import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.backend.Tensor;
+import org.soundstorm4j.backend.TensorSizes;
 import org.soundstorm4j.backend.cuda.CudaBuffer.Kind;
 
 /**
- * The CUDA backend: JCuda's driver API (the device's primary context, one non-blocking stream,
- * the jar's fatbin as a module, async copies through a pinned staging buffer), cuBLAS through
- * java.lang.foreign for the matrix products, the portable kernels of {@code kernels/} for the
- * other ops and, where they pay, CUDA-only variants (tensor-core attention, warp scoring).
- * {@link #replayable} records CUDA graphs (see {@link GraphRecorder}).
+ * The CUDA backend: JCuda's driver API ({@link CudaContext}: the device's primary context, one
+ * non-blocking stream, the jar's fatbin as a module; {@link CudaMemory}: allocations and async
+ * copies through pinned memory), cuBLAS through java.lang.foreign ({@link CublasLibrary}) for the
+ * matrix products, the portable kernels of {@code kernels/} for the other ops and, where they pay,
+ * CUDA-only variants (tensor-core attention, warp scoring). {@link #replayable} records CUDA
+ * graphs ({@link GraphRecorder}).
  *
  * <p>Every call makes the primary context current on the calling thread first, so the backend
  * may be used from any one thread at a time.
@@ -72,34 +39,20 @@ public final class CudaBackend implements Backend {
     private static final int WARP_BLOCK = 128;
     private static final int ELEMENTWISE_BLOCK = 64;
     private static final int EPILOGUE_BLOCK = 256;
-    /** Pinned host memory every copy goes through. */
-    private static final int STAGING_BYTES = 8 << 20;
     /** cuBLAS's workspace, given before any capture so products never allocate (32 MiB suits Hopper). */
     private static final long CUBLAS_WORKSPACE_BYTES = 32L << 20;
-    /** CU_STREAM_NON_BLOCKING: no implicit synchronisation with the legacy default stream. */
-    private static final int STREAM_NON_BLOCKING = 1;
 
     private final CudaOptions options;
-    private final CUdevice device = new CUdevice();
-    private final CUcontext context = new CUcontext();
-    private final DevicePointer.Stream stream = new DevicePointer.Stream();
-    private final CUmodule module = new CUmodule();
-    private final Map<String, CUfunction> functions = new HashMap<>();
-    private final Set<CudaBuffer> buffers = new LinkedHashSet<>();
-    private final String deviceName;
+    private final CudaContext context;
+    private final GraphRecorder graphs;
+    private final CudaMemory memory;
     private final CublasLibrary cublas;
     private final long cublasHandle;
-    private CudaBuffer cublasWorkspace;
-    private final Pointer staging = new Pointer();
-    private final ByteBuffer stagingBytes;
-    private final GraphRecorder graphs;
+    private final CudaBuffer cublasWorkspace;
     private CudaBuffer bf16Scratch;
     private CudaBuffer rotaryCos;
     private CudaBuffer rotarySin;
     private RotaryTable rotary;
-    private Thread contextThread;
-    private long uploads;
-    private long downloads;
     private boolean closed;
 
     /** A backend with the options {@code -Dsoundstorm4j.cuda.*} give (see {@link CudaOptions}). */
@@ -117,59 +70,34 @@ public final class CudaBackend implements Backend {
             throw new IllegalStateException("the CUDA backend cannot run here: " + reason);
         }
         this.options = options;
-        int[] count = new int[1];
-        Cuda.check(cuDeviceGetCount(count), "cuDeviceGetCount");
-        if (options.device() >= count[0]) {
-            throw new IllegalArgumentException("CUDA device " + options.device() + " asked for, this machine has "
-                    + count[0]);
-        }
-        Cuda.check(cuDeviceGet(device, options.device()), "cuDeviceGet");
-        deviceName = deviceName(device);
-        Cuda.check(cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
-        boolean built = false;
-        boolean pinned = false;
+        context = new CudaContext(options.device());
+        graphs = new GraphRecorder(context.stream());
+        CudaMemory mem = null;
         CublasLibrary library = null;
         long handle = 0;
+        CudaBuffer workspace = null;
         try {
-            makeCurrent();
-            Cuda.check(cuStreamCreate(stream, STREAM_NON_BLOCKING), "cuStreamCreate");
-            Cuda.check(cuModuleLoadData(module, Cuda.kernelImage()), "cuModuleLoadData(" + Cuda.FATBIN_RESOURCE
-                    + ") on " + deviceName + " (compute capability " + computeCapability() + ")");
-            Cuda.check(cuMemHostAlloc(staging, STAGING_BYTES, 0), "cuMemHostAlloc(" + STAGING_BYTES + " bytes)");
-            pinned = true;
+            mem = new CudaMemory(context, graphs);
             library = CublasLibrary.load();
             handle = library.createHandle();
-            built = true;
-        } finally {
-            if (!built) {
-                releasePartial(handle, library, pinned);
-            }
-        }
-        stagingBytes = staging.getByteBuffer(0, STAGING_BYTES).order(ByteOrder.nativeOrder());
-        cublas = library;
-        cublasHandle = handle;
-        graphs = new GraphRecorder(stream);
-        try {
-            cublas.setStream(cublasHandle, stream.address());
-            cublasWorkspace = newBuffer(CUBLAS_WORKSPACE_BYTES / 4, Kind.INT);
-            cublas.setWorkspace(cublasHandle, cublasWorkspace.address(), CUBLAS_WORKSPACE_BYTES);
+            library.setStream(handle, context.stream().address());
+            workspace = mem.allocate(CUBLAS_WORKSPACE_BYTES / 4, Kind.INT);
+            library.setWorkspace(handle, workspace.address(), CUBLAS_WORKSPACE_BYTES);
         } catch (RuntimeException e) {
-            close();
+            List<String> ignored = new ArrayList<>();
+            if (handle != 0) {
+                library.destroyHandle(handle);
+            }
+            if (mem != null) {
+                mem.close(ignored);
+            }
+            context.close(ignored);
             throw e;
         }
-    }
-
-    /** Undoes a constructor that failed half-way (unloading what was never loaded is harmless). */
-    private void releasePartial(long handle, CublasLibrary library, boolean pinned) {
-        if (handle != 0) {
-            library.destroyHandle(handle);
-        }
-        if (pinned) {
-            cuMemFreeHost(staging);
-        }
-        cuModuleUnload(module);
-        cuStreamDestroy(stream);
-        cuDevicePrimaryCtxRelease(device);
+        memory = mem;
+        cublas = library;
+        cublasHandle = handle;
+        cublasWorkspace = workspace;
     }
 
     /** Why this backend cannot run on this machine, or null if it can. */
@@ -184,8 +112,8 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String description() {
-        return "cuda: " + deviceName + " (sm_" + computeCapability() + "), " + options.precision() + " products via "
-                + cublas.name() + (options.fastKernels() ? ", fast kernels" : ", portable kernels only")
+        return "cuda: " + context.deviceName() + " (sm_" + context.computeCapability() + "), " + options.precision()
+                + " products via " + cublas.name() + (options.fastKernels() ? ", fast kernels" : ", portable kernels only")
                 + (options.graphs() ? ", CUDA graphs" : ", no graphs");
     }
 
@@ -196,12 +124,12 @@ public final class CudaBackend implements Backend {
 
     /** Host-to-device copies so far (uploads and int writes). */
     public long uploads() {
-        return uploads;
+        return memory.uploads();
     }
 
     /** Device-to-host copies so far. */
     public long downloads() {
-        return downloads;
+        return memory.downloads();
     }
 
     /** CUDA graphs captured so far. */
@@ -216,78 +144,33 @@ public final class CudaBackend implements Backend {
 
     /** Device memory in use on the whole GPU (all processes), in bytes, from cuMemGetInfo. */
     public long deviceMemoryInUse() {
-        makeCurrent();
-        long[] free = new long[1];
-        long[] total = new long[1];
-        Cuda.check(cuMemGetInfo(free, total), "cuMemGetInfo");
-        return total[0] - free[0];
+        checkOpen();
+        return context.memoryInUse();
     }
 
     /** Bytes of device memory this backend holds (weights, activations, workspaces). */
     public long allocatedBytes() {
-        return buffers.stream().mapToLong(CudaBuffer::bytes).sum();
-    }
-
-    private static String deviceName(CUdevice device) {
-        byte[] name = new byte[256];
-        Cuda.check(cuDeviceGetName(name, name.length, device), "cuDeviceGetName");
-        int end = 0;
-        while (end < name.length && name[end] != 0) {
-            end++;
-        }
-        return new String(name, 0, end, StandardCharsets.UTF_8);
-    }
-
-    private String computeCapability() {
-        int[] major = new int[1];
-        int[] minor = new int[1];
-        cuDeviceGetAttribute(major, 75 /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR */, device);
-        cuDeviceGetAttribute(minor, 76 /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR */, device);
-        return major[0] + "" + minor[0];
-    }
-
-    /** Makes the primary context current on this thread (a no-op while the same thread calls). */
-    private void makeCurrent() {
-        if (closed) {
-            throw new IllegalStateException("the CUDA backend is closed");
-        }
-        Thread current = Thread.currentThread();
-        if (current != contextThread) {
-            Cuda.check(cuCtxSetCurrent(context), "cuCtxSetCurrent");
-            contextThread = current;
-        }
+        return memory.allocatedBytes();
     }
 
     // ---- memory ----
 
-    private CudaBuffer newBuffer(long size, Kind kind) {
-        makeCurrent();
-        graphs.buffersChanging(false, "allocating device memory");
-        DevicePointer p = new DevicePointer();
-        // whole 32-bit words, so the zero fill below stays inside the allocation
-        long bytes = (Math.max(1, size) * kind.bytes + 3) / 4 * 4;
-        Cuda.check(cuMemAlloc(p, bytes), "cuMemAlloc(" + bytes + " bytes) on " + deviceName);
-        CudaBuffer b = new CudaBuffer(p, size, kind);
-        buffers.add(b);
-        // zero bits on the device: no host transfer
-        Cuda.check(cuMemsetD32Async(p, 0, bytes / 4, stream), "cuMemsetD32Async");
-        return b;
-    }
-
     @Override
     public Tensor allocate(long size) {
-        return newBuffer(checkedSize(size), Kind.FLOAT);
+        checkOpen();
+        return memory.allocate(TensorSizes.checked(size), Kind.FLOAT);
     }
 
     @Override
     public IntTensor allocateInts(long size) {
-        return newBuffer(checkedSize(size), Kind.INT);
+        checkOpen();
+        return memory.allocate(TensorSizes.checked(size), Kind.INT);
     }
 
     @Override
     public Tensor upload(float[] values) {
-        CudaBuffer b = newBuffer(values.length, Kind.FLOAT);
-        copyIn(b, values, null);
+        CudaBuffer b = (CudaBuffer) allocate(values.length);
+        memory.copyIn(b, values, null);
         return b;
     }
 
@@ -297,29 +180,7 @@ public final class CudaBackend implements Backend {
         if (values.length != t.size()) {
             throw new IllegalArgumentException("writing " + values.length + " ints into a tensor of " + t.size());
         }
-        copyIn(t, null, values);
-    }
-
-    /** Copies floats or ints to {@code dst} through the pinned staging buffer, chunk by chunk. */
-    private void copyIn(CudaBuffer dst, float[] floats, int[] ints) {
-        makeCurrent();
-        graphs.requireEager("a host-to-device copy");
-        int n = floats != null ? floats.length : ints.length;
-        int chunk = STAGING_BYTES / 4;
-        for (int from = 0; from < n; from += chunk) {
-            int count = Math.min(chunk, n - from);
-            // the previous chunk's copy must be done before the staging buffer is refilled
-            Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
-            stagingBytes.clear();
-            if (floats != null) {
-                stagingBytes.asFloatBuffer().put(floats, from, count);
-            } else {
-                stagingBytes.asIntBuffer().put(ints, from, count);
-            }
-            Cuda.check(cuMemcpyHtoDAsync(dst.pointer().withByteOffset(4L * from), staging, 4L * count, stream),
-                    "cuMemcpyHtoDAsync");
-        }
-        uploads++;
+        memory.copyIn(t, null, values);
     }
 
     @Override
@@ -328,7 +189,7 @@ public final class CudaBackend implements Backend {
         if (dst.length != t.size()) {
             throw new IllegalArgumentException("reading a tensor of " + t.size() + " floats into " + dst.length);
         }
-        copyOut(t, dst, null);
+        memory.copyOut(t, dst, null);
     }
 
     @Override
@@ -337,48 +198,16 @@ public final class CudaBackend implements Backend {
         if (dst.length != t.size()) {
             throw new IllegalArgumentException("reading a tensor of " + t.size() + " ints into " + dst.length);
         }
-        copyOut(t, null, dst);
-    }
-
-    private void copyOut(CudaBuffer src, float[] floats, int[] ints) {
-        makeCurrent();
-        graphs.requireEager("a device-to-host copy");
-        int n = floats != null ? floats.length : ints.length;
-        int chunk = STAGING_BYTES / 4;
-        for (int from = 0; from < n; from += chunk) {
-            int count = Math.min(chunk, n - from);
-            Cuda.check(cuMemcpyDtoHAsync(staging, src.pointer().withByteOffset(4L * from), 4L * count, stream),
-                    "cuMemcpyDtoHAsync");
-            Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
-            stagingBytes.clear();
-            if (floats != null) {
-                stagingBytes.asFloatBuffer().get(floats, from, count);
-            } else {
-                stagingBytes.asIntBuffer().get(ints, from, count);
-            }
-        }
-        downloads++;
+        memory.copyOut(t, null, dst);
     }
 
     @Override
     public void release(DeviceBuffer buffer) {
-        makeCurrent();
-        if (!(buffer instanceof CudaBuffer b) || !buffers.contains(b) || b == cublasWorkspace) {
+        checkOpen();
+        if (!(buffer instanceof CudaBuffer b) || !memory.owns(b) || b == cublasWorkspace) {
             throw new IllegalArgumentException("buffer " + buffer + " does not belong to this CUDA backend");
         }
-        free(b);
-    }
-
-    private void free(CudaBuffer b) {
-        if (b == null || !buffers.contains(b)) {
-            return;
-        }
-        graphs.requireEager("freeing device memory");
-        // queued work (and any graph launched) may still use the buffer
-        Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
-        graphs.buffersChanging(true, "freeing device memory");
-        buffers.remove(b);
-        Cuda.check(cuMemFree(b.pointer()), "cuMemFree");
+        memory.free(b);
     }
 
     @Override
@@ -390,45 +219,17 @@ public final class CudaBackend implements Backend {
         if (options.precision() != MatmulPrecision.BF16) {
             return new CudaMatrix(fp32, rows, cols);
         }
-        CudaBuffer bf16 = newBuffer(values.length, Kind.BF16);
+        CudaBuffer bf16 = memory.allocate(values.length, Kind.BF16);
         toBf16(fp32, bf16, values.length);
-        free(fp32);
+        memory.free(fp32);
         return new CudaMatrix(bf16, rows, cols);
     }
 
-    // ---- kernels ----
+    // ---- ops ----
 
-    private CUfunction function(String name) {
-        return functions.computeIfAbsent(name, n -> {
-            CUfunction f = new CUfunction();
-            Cuda.check(cuModuleGetFunction(f, module, n), "cuModuleGetFunction(" + n + ")");
-            return f;
-        });
-    }
-
-    /**
-     * Launches {@code kernel} on the stream with a grid of {@code gridX x gridY} blocks of
-     * {@code block} threads; arguments are CudaBuffers (passed as device addresses), null (a null
-     * pointer), Integer, Long or Float.
-     */
     private void launch(String kernel, long gridX, int gridY, int block, Object... args) {
-        makeCurrent();
-        Pointer[] params = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            params[i] = switch (args[i]) {
-                case null -> Pointer.to(new long[] {0L});
-                case CudaBuffer b -> Pointer.to(new long[] {b.address()});
-                case Integer v -> Pointer.to(new int[] {v});
-                case Long v -> Pointer.to(new long[] {v});
-                case Float v -> Pointer.to(new float[] {v});
-                default -> throw new IllegalArgumentException("kernel argument " + i + " of type " + args[i].getClass());
-            };
-        }
-        if (gridX < 1 || gridX > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(kernel + ": grid of " + gridX + " blocks");
-        }
-        Cuda.check(cuLaunchKernel(function(kernel), (int) gridX, gridY, 1, block, 1, 1, 0, stream, Pointer.to(params),
-                null), "cuLaunchKernel(" + kernel + ")");
+        checkOpen();
+        context.launch(kernel, gridX, gridY, block, args);
     }
 
     private static long blocks(long threads, int block) {
@@ -490,7 +291,8 @@ public final class CudaBackend implements Backend {
         }
         requireSize("linear input", a, (long) rows * m.cols());
         requireSize("linear output", c, (long) rows * m.rows());
-        makeCurrent();
+        checkOpen();
+        context.makeCurrent();
         int inputType = CublasLibrary.R_32F;
         long input = a.address();
         if (options.precision() == MatmulPrecision.BF16) {
@@ -517,8 +319,8 @@ public final class CudaBackend implements Backend {
     /** A bf16 buffer of at least {@code size} elements, grown (never inside a capture) as needed. */
     private CudaBuffer bf16Scratch(long size) {
         if (bf16Scratch == null || bf16Scratch.size() < size) {
-            free(bf16Scratch);
-            bf16Scratch = newBuffer(size, Kind.BF16);
+            memory.free(bf16Scratch);
+            bf16Scratch = memory.allocate(size, Kind.BF16);
         }
         return bf16Scratch;
     }
@@ -555,8 +357,8 @@ public final class CudaBackend implements Backend {
         if (rotary != null && rotary.covers(frames, dimHead)) {
             return;
         }
-        free(rotaryCos);
-        free(rotarySin);
+        memory.free(rotaryCos);
+        memory.free(rotarySin);
         rotary = RotaryTable.of(frames, dimHead);
         rotaryCos = (CudaBuffer) upload(rotary.cos());
         rotarySin = (CudaBuffer) upload(rotary.sin());
@@ -637,8 +439,9 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void replayable(Object key, Runnable ops) {
+        checkOpen();
         if (options.graphs()) {
-            makeCurrent();
+            context.makeCurrent();
             graphs.run(key, ops);
         } else {
             ops.run();
@@ -647,78 +450,65 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void finish() {
-        makeCurrent();
-        Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize");
+        checkOpen();
+        context.synchronize();
     }
 
     /**
      * Frees everything this backend holds. Best effort: a failing step (a GPU in an error state)
-     * does not stop the later ones; the first failure is thrown at the end.
+     * does not stop the later ones; the failures are thrown together at the end.
      */
     @Override
     public void close() {
         if (closed) {
             return;
         }
-        makeCurrent();
         closed = true;
         List<String> failures = new ArrayList<>();
-        Runnable[] steps = {
-            () -> Cuda.check(cuStreamSynchronize(stream), "cuStreamSynchronize"),
-            graphs::dropAll,
-            () -> {
-                for (CudaBuffer b : buffers) {
-                    Cuda.check(cuMemFree(b.pointer()), "cuMemFree");
-                }
-                buffers.clear();
-            },
-            () -> cublas.destroyHandle(cublasHandle),
-            () -> Cuda.check(cuMemFreeHost(staging), "cuMemFreeHost"),
-            () -> Cuda.check(cuModuleUnload(module), "cuModuleUnload"),
-            () -> Cuda.check(cuStreamDestroy(stream), "cuStreamDestroy"),
-            () -> Cuda.check(cuDevicePrimaryCtxRelease(device), "cuDevicePrimaryCtxRelease"),
-        };
-        for (Runnable step : steps) {
-            try {
-                step.run();
-            } catch (RuntimeException e) {
-                failures.add(e.getMessage());
-            }
+        try {
+            context.synchronize();
+        } catch (RuntimeException e) {
+            failures.add(e.getMessage());
         }
+        graphs.dropAll();
+        try {
+            cublas.destroyHandle(cublasHandle);
+        } catch (RuntimeException e) {
+            failures.add(e.getMessage());
+        }
+        memory.close(failures);
+        context.close(failures);
         if (!failures.isEmpty()) {
             throw new IllegalStateException("closing the CUDA backend: " + String.join("; ", failures));
         }
     }
 
-    private static long checkedSize(long size) {
-        if (size < 0 || size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("tensors hold at most 2^31 - 9 elements, asked for " + size);
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CUDA backend is closed");
         }
-        return size;
     }
 
     private static void requireSize(String what, CudaBuffer t, long atLeast) {
-        if (t.size() < atLeast) {
-            throw new IllegalArgumentException(what + " has " + t.size() + " elements, needs " + atLeast);
-        }
+        TensorSizes.require(what, t.size(), atLeast);
     }
 
     private CudaBuffer floats(Tensor t) {
-        if (!(t instanceof CudaBuffer c) || c.kind() != Kind.FLOAT || !buffers.contains(c)) {
+        if (!(t instanceof CudaBuffer c) || c.kind() != Kind.FLOAT || !memory.owns(c)) {
             throw new IllegalArgumentException("tensor " + t + " is not a live float tensor of this CUDA backend");
         }
         return c;
     }
 
     private CudaBuffer ints(IntTensor t) {
-        if (!(t instanceof CudaBuffer c) || c.kind() != Kind.INT || !buffers.contains(c)) {
+        if (!(t instanceof CudaBuffer c) || c.kind() != Kind.INT || !memory.owns(c)) {
             throw new IllegalArgumentException("tensor " + t + " is not a live int tensor of this CUDA backend");
         }
         return c;
     }
 
     private CudaMatrix matrix(MatrixWeight w) {
-        if (!(w instanceof CudaMatrix m) || !buffers.contains(m.data())) {
+        if (!(w instanceof CudaMatrix m) || !memory.owns(m.data())) {
             throw new IllegalArgumentException("matrix " + w + " was not uploaded to this CUDA backend");
         }
         return m;

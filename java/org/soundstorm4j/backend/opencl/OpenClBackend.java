@@ -42,6 +42,7 @@ import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.RotaryTable;
 import org.soundstorm4j.backend.Tensor;
+import org.soundstorm4j.backend.TensorSizes;
 
 /**
  * The OpenCL backend (LWJGL): the portable kernels of {@code kernels/}, built once per backend
@@ -240,7 +241,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public Tensor allocate(long size) {
-        return newBuffer(checkedSize(size), false, null, null);
+        return newBuffer(TensorSizes.checked(size), false, null, null);
     }
 
     @Override
@@ -250,7 +251,7 @@ public final class OpenClBackend implements Backend {
 
     @Override
     public IntTensor allocateInts(long size) {
-        return newBuffer(checkedSize(size), true, null, null);
+        return newBuffer(TensorSizes.checked(size), true, null, null);
     }
 
     @Override
@@ -474,17 +475,8 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private static long checkedSize(long size) {
-        if (size < 0 || size > Integer.MAX_VALUE - 8) {
-            throw new IllegalArgumentException("tensors hold at most 2^31 - 9 elements, asked for " + size);
-        }
-        return size;
-    }
-
     private static void requireSize(String what, ClTensor t, long atLeast) {
-        if (t.size() < atLeast) {
-            throw new IllegalArgumentException(what + " has " + t.size() + " elements, needs " + atLeast);
-        }
+        TensorSizes.require(what, t.size(), atLeast);
     }
 
     private ClTensor floats(Tensor t) {
