@@ -46,7 +46,8 @@ class SoundStormTest {
         Path dir = TestModels.knownLogits(tmp.resolve("known"), table);
         int[] semantic = {0, 1, 2, 2, 1, 0, 2};
         int[][] expected = {{1, 5}, {0, 2}, {1, 0}, {1, 0}, {0, 2}, {1, 5}, {1, 0}};
-        try (SoundStorm model = SoundStorm.load(dir)) {
+        // the exact tie needs the CPU's arithmetic: a GPU's products may round the two logits apart
+        try (SoundStorm model = SoundStorm.load(dir, "cpu")) {
             int[][] fast = model.generate(Utterance.of(semantic), GenerationConfig.fast()).sequence(0);
             assertArrayEquals(expected, fast);
             // the paper's schedule with sampling: the logits are so peaked at low temperature that

@@ -7,12 +7,13 @@ import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.ShapeCache;
 import org.soundstorm4j.backend.Tensor;
 
 /**
  * The SoundStorm network, written once against {@link Backend} ops: input embedding, {@code depth}
  * Conformer blocks, and one level's logit head. Weights are uploaded once at construction;
- * activations live in a {@link Workspace} reused while the batch shape stays the same.
+ * activations live in a {@link Workspace} per batch shape, the two most recently used kept.
  *
  * <p>Not thread-safe: one forward pass at a time per instance.
  */
@@ -25,12 +26,14 @@ public final class Conformer {
     private final Tensor headsNormWeight;
     private final Tensor headsNormBias;
     private final List<HeadWeights> heads;
-    private Workspace workspace;
+    /** Activations per batch shape: two, so full windows and a shorter last window both stay allocated. */
+    private final ShapeCache<Shape, Workspace> workspaces;
 
     /** Uploads the weights of {@code checkpoint} to {@code backend}. */
     public Conformer(Checkpoint checkpoint, Backend backend) {
         this.backend = backend;
         this.config = checkpoint.config();
+        this.workspaces = new ShapeCache<>(2, ws -> ws.release(backend));
         this.codeEmbeds = backend.upload(checkpoint.floats(TensorNames.CODE_EMBEDDING));
         this.semanticEmbeds = backend.upload(checkpoint.floats(TensorNames.SEMANTIC_EMBEDDING));
         this.layers = new ArrayList<>();
@@ -130,13 +133,10 @@ public final class Conformer {
     }
 
     private Workspace workspace(int batch, int frames) {
-        if (workspace == null || workspace.batch != batch || workspace.frames != frames) {
-            if (workspace != null) {
-                workspace.release(backend);
-            }
-            workspace = new Workspace(backend, config, batch, frames);
-        }
-        return workspace;
+        return workspaces.get(new Shape(batch, frames), shape -> new Workspace(backend, config, batch, frames));
+    }
+
+    private record Shape(int batch, int frames) {
     }
 
     /** Activations of one batch shape, allocated once and reused by every pass of that shape. */

@@ -15,8 +15,6 @@ import org.soundstorm4j.backend.Tensor;
 final class DecodeBuffers {
     final int batch;
     final int frames;
-    final int levels;
-    final int stayEntries;
     final IntTensor tokens;
     final IntTensor semantic;
     final IntTensor stay;
@@ -27,8 +25,6 @@ final class DecodeBuffers {
     DecodeBuffers(Backend backend, int batch, int frames, int levels, int codebookSize, int stayEntries) {
         this.batch = batch;
         this.frames = frames;
-        this.levels = levels;
-        this.stayEntries = stayEntries;
         tokens = backend.allocateInts((long) batch * frames * levels);
         semantic = backend.allocateInts((long) batch * frames);
         stay = backend.allocateInts(stayEntries);
@@ -37,10 +33,6 @@ final class DecodeBuffers {
         layout = new DecodeLayout(batch, frames, levels, codebookSize, backend.allocateInts(batch),
                 backend.allocateInts(batch), backend.allocateInts(batch), backend.allocateInts(batch),
                 backend.allocateInts(2));
-    }
-
-    boolean fits(DecodeBatch b, int stayEntries) {
-        return b.batch == batch && b.frames == frames && b.levels == levels && stayEntries == this.stayEntries;
     }
 
     /** Copies a batch's inputs to the device: one host-to-device copy per input. */

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.function.BiConsumer;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.ScoreStep;
+import org.soundstorm4j.backend.ShapeCache;
 import org.soundstorm4j.backend.Tensor;
 
 /**
@@ -18,18 +19,20 @@ import org.soundstorm4j.backend.Tensor;
  * <p>The whole loop runs on the device: one upload of each input, one read of the finished
  * tokens. The schedule depends on the lengths only, so the host computes every iteration's
  * "stay masked" counts up front and uploads them with the inputs. Device buffers are kept per
- * decode shape and reused, so nothing is allocated while a shape repeats.
+ * decode shape (the two most recently used) and reused, so nothing is allocated while shapes repeat.
  */
 public final class LevelwiseSampler {
     private final Backend backend;
     private final DeviceForward model;
     private final int codebookSize;
-    private DecodeBuffers buffers;
+    /** Decode buffers per shape: two, like the model's activations (full windows and a last, shorter one). */
+    private final ShapeCache<DecodeShape, DecodeBuffers> buffers;
 
     public LevelwiseSampler(Backend backend, DeviceForward model, int codebookSize) {
         this.backend = backend;
         this.model = model;
         this.codebookSize = codebookSize;
+        this.buffers = new ShapeCache<>(2, b -> b.release(backend));
     }
 
     /** Forward passes {@link #decode} runs for a batch with these target frames per row. */
@@ -103,22 +106,18 @@ public final class LevelwiseSampler {
     private record IterationKey(DecodeBuffers buffers, ScoreStep step, int stayOffset) {
     }
 
-    /** The buffers of this shape: kept from the last decode when the shape is the same. */
+    /** The buffers of this shape, kept from an earlier decode of the same shape. */
     private DecodeBuffers buffers(DecodeBatch batch, int stayEntries) {
-        if (buffers == null || !buffers.fits(batch, stayEntries)) {
-            release();
-            buffers = new DecodeBuffers(backend, batch.batch, batch.frames, batch.levels, codebookSize, stayEntries);
-        }
-        return buffers;
+        return buffers.get(new DecodeShape(batch.batch, batch.frames, batch.levels, stayEntries),
+                s -> new DecodeBuffers(backend, s.batch(), s.frames(), s.levels(), codebookSize, s.stayEntries()));
     }
 
-    /** Frees the device buffers kept for the last shape (the sampler stays usable). */
+    private record DecodeShape(int batch, int frames, int levels, int stayEntries) {
+    }
+
+    /** Frees the device buffers kept (the sampler stays usable). */
     public void release() {
-        if (buffers != null) {
-            DecodeBuffers old = buffers;
-            buffers = null;
-            old.release(backend);
-        }
+        buffers.clear();
     }
 
     /**

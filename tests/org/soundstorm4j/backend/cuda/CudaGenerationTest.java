@@ -107,6 +107,31 @@ class CudaGenerationTest {
     }
 
     @Test
+    void aLongUtteranceReplaysEveryWindowOnceWarm() {
+        CudaDevice.require();
+        Path dir = TestModels.random(tmp.resolve("w"), CONFIG, 14);
+        // 100 frames in windows of 40 (10 of them prompt): three windows of 40 frames, a shorter last one
+        List<Utterance> longOne = List.of(Utterance.of(new SplittableRandom(4).ints(100, 0, 40).toArray()));
+        GenerationConfig cfg = GenerationConfig.paper().withSeed(3).withWindow(40, 10);
+        int[][] eager;
+        try (SoundStorm model = SoundStorm.load(dir, new CudaBackend(CudaOptions.defaults().withGraphs(false)))) {
+            eager = model.generate(longOne, cfg, p -> { }).sequence(0);
+        }
+        CudaBackend backend = new CudaBackend(CudaOptions.defaults());
+        try (SoundStorm model = SoundStorm.load(dir, backend)) {
+            model.generate(longOne, cfg, p -> { });
+            model.generate(longOne, cfg, p -> { });
+            long captured = backend.graphCaptures();
+            long launches = backend.graphLaunches();
+            int[] passes = {0};
+            int[][] warm = model.generate(longOne, cfg, p -> passes[0]++).sequence(0);
+            assertEquals(captured, backend.graphCaptures(), "nothing captured once warm");
+            assertEquals(launches + passes[0], backend.graphLaunches(), "every pass of every window replayed");
+            assertArrayEquals(eager, warm, "replayed windows give the eager tokens");
+        }
+    }
+
+    @Test
     void generationAgreesWithTheCpuBackend() {
         CudaDevice.require();
         Path dir = TestModels.random(tmp.resolve("a"), CONFIG, 13);
