@@ -2,6 +2,7 @@ package org.soundstorm4j.backend;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
 import org.soundstorm4j.backend.cpu.CpuBackend;
 import org.soundstorm4j.backend.cuda.CudaBackend;
 import org.soundstorm4j.backend.opencl.OpenClBackend;
@@ -24,25 +25,21 @@ public final class Backends {
     public static Backend create(String name) {
         return switch (name) {
             case "cpu" -> new CpuBackend();
-            case "opencl" -> {
-                String reason = OpenClBackend.unavailableReason();
-                if (reason != null) {
-                    throw new IllegalStateException("backend opencl is not available: " + reason);
-                }
-                yield new OpenClBackend();
-            }
-            case "cuda" -> {
-                String reason = CudaBackend.unavailableReason();
-                if (reason != null) {
-                    throw new IllegalStateException("backend cuda is not available: " + reason);
-                }
-                yield new CudaBackend();
-            }
+            case "opencl" -> available("opencl", OpenClBackend.unavailableReason(), OpenClBackend::new);
+            case "cuda" -> available("cuda", CudaBackend.unavailableReason(), CudaBackend::new);
             case "auto" -> CudaBackend.unavailableReason() == null ? new CudaBackend()
                     : OpenClBackend.hasGpu() ? new OpenClBackend() : new CpuBackend();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "': this build has "
                     + String.join(", ", NAMES));
         };
+    }
+
+    /** {@code create}'s backend, or an exception saying why backend {@code name} cannot run here. */
+    private static Backend available(String name, String unavailableReason, Supplier<Backend> create) {
+        if (unavailableReason != null) {
+            throw new IllegalStateException("backend " + name + " is not available: " + unavailableReason);
+        }
+        return create.get();
     }
 
     /** One line per backend this machine can run, each from the backend's own description, or why not. */

@@ -115,11 +115,6 @@ public final class LevelwiseSampler {
     private record DecodeShape(int batch, int frames, int levels, int stayEntries) {
     }
 
-    /** Frees the device buffers kept (the sampler stays usable). */
-    public void release() {
-        buffers.clear();
-    }
-
     /**
      * A long whose signed order is (confidence ascending, position ascending): the float's bits
      * mapped to an order-preserving int in the high word, the position in the low word.

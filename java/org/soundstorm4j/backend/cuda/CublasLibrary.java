@@ -131,12 +131,8 @@ final class CublasLibrary {
     long createHandle() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment out = arena.allocate(ADDRESS);
-            check((int) create.invokeExact(out), "cublasCreate_v2");
+            call("cublasCreate_v2", () -> (int) create.invokeExact(out));
             return out.get(JAVA_LONG, 0);
-        } catch (RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException("cublasCreate_v2", t);
         }
     }
 
@@ -156,8 +152,8 @@ final class CublasLibrary {
      * Row-major {@code Y[m, n] = alpha * X[m, k] W[n, k]^T + beta * Y}: in cuBLAS's column-major
      * terms {@code Y^T = W X^T}, i.e. {@code gemm(T, N, n, m, k, W, k, X, k, Y, n)}.
      *
-     * @param wType, xType {@link #R_32F} or {@link #R_16BF} (the same for both); Y is always fp32
-     * @param compute      {@link #COMPUTE_32F} or {@link #COMPUTE_32F_FAST_TF32}
+     * @param inputType {@link #R_32F} or {@link #R_16BF}: the element type of both W and X (Y is fp32)
+     * @param compute   {@link #COMPUTE_32F} or {@link #COMPUTE_32F_FAST_TF32}
      */
     void gemmRowMajor(long handle, int m, int n, int k, float alpha, long w, long x, int inputType, float beta, long y,
                       int compute) {

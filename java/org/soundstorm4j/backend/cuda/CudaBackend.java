@@ -395,9 +395,12 @@ public final class CudaBackend implements Backend {
         long rows = (long) layout.batch() * layout.frames();
         requireSize("scoreTokens logits", floats(logits), rows * layout.codebookSize());
         requireSize("scoreTokens seed", ints(layout.seed()), 2);
+        // the warp kernel gives each row a warp (32 threads), the portable one a thread
         boolean warp = usesWarpScoring(step, layout.codebookSize());
-        launch(warp ? "score_tokens_warp" : "score_tokens", warp ? blocks(rows, WARP_BLOCK / 32) : blocks(rows,
-                ELEMENTWISE_BLOCK), 1, warp ? WARP_BLOCK : ELEMENTWISE_BLOCK, floats(logits), ints(tokens),
+        String kernel = warp ? "score_tokens_warp" : "score_tokens";
+        int block = warp ? WARP_BLOCK : ELEMENTWISE_BLOCK;
+        int rowsPerBlock = warp ? block / 32 : block;
+        launch(kernel, blocks(rows, rowsPerBlock), 1, block, floats(logits), ints(tokens),
                 ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
                 ints(layout.sequenceIds()), ints(drawn), floats(confidence), layout.batch(), layout.frames(),
                 layout.levels(), layout.codebookSize(), step.level(), step.iteration(), step.greedy() ? 1 : 0,
