@@ -1,10 +1,11 @@
 package org.soundstorm4j.cli;
 
+import org.soundstorm4j.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** {@code java -jar soundstorm4j.jar <command>}: the command-line entry point. */
-@Command(name = "soundstorm4j", mixinStandardHelpOptions = true, version = "soundstorm4j 0.1.0",
+@Command(name = "soundstorm4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "SoundStorm (arXiv 2305.09636) inference: RVQ audio tokens from semantic tokens.",
         subcommands = {GenerateCommand.class, LogitsCommand.class, BenchCommand.class, InfoCommand.class,
                 ConvertCommand.class})
@@ -19,6 +20,14 @@ public final class Main {
         cl.getOut().flush();
         cl.getErr().flush();
         System.exit(code);
+    }
+
+    /** {@code --version}: the pom's version, through {@link Version}. */
+    static final class VersionProvider implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"soundstorm4j " + Version.get()};
+        }
     }
 
     /** The command line with its error handling: a bad input prints one message, not a stack trace. */

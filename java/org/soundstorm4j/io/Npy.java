@@ -28,7 +28,7 @@ public final class Npy {
     private Npy() {
     }
 
-    /** Reads a '<i4' or '<i8' array; int64 values must fit in an int. */
+    /** Reads a {@code <i4} or {@code <i8} array; int64 values must fit in an int. */
     public static IntArray readInts(Path file) {
         return read(file, List.of("<i4", "<i8"), (header, channel, count) -> {
             int[] data = new int[count];
@@ -50,7 +50,7 @@ public final class Npy {
         });
     }
 
-    /** Reads a '<f4' or '<f8' array; float64 values are rounded to the nearest float. */
+    /** Reads a {@code <f4} or {@code <f8} array; float64 values are rounded to the nearest float. */
     public static FloatArray readFloats(Path file) {
         return read(file, List.of("<f4", "<f8"), (header, channel, count) -> {
             float[] data = new float[count];
@@ -67,12 +67,12 @@ public final class Npy {
         });
     }
 
-    /** Writes {@code data} with the given shape as '<f4'. */
+    /** Writes {@code data} with the given shape as {@code <f4}. */
     public static void writeFloats(Path file, int[] shape, float[] data) {
         write(file, "<f4", shape, data.length, 4, (buf, at, n) -> buf.asFloatBuffer().put(data, at, n));
     }
 
-    /** Writes {@code data} with the given shape as '<i8', the dtype NumPy uses for Python ints. */
+    /** Writes {@code data} with the given shape as {@code <i8}, the dtype NumPy uses for Python ints. */
     public static void writeLongs(Path file, int[] shape, int[] data) {
         write(file, "<i8", shape, data.length, 8, (buf, at, n) -> {
             for (int i = 0; i < n; i++) {
@@ -81,7 +81,7 @@ public final class Npy {
         });
     }
 
-    /** Writes {@code data} with the given shape as '<i4'. */
+    /** Writes {@code data} with the given shape as {@code <i4}. */
     public static void writeInts(Path file, int[] shape, int[] data) {
         write(file, "<i4", shape, data.length, 4, (buf, at, n) -> buf.asIntBuffer().put(data, at, n));
     }
