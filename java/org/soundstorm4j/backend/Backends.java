@@ -2,7 +2,6 @@ package org.soundstorm4j.backend;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Supplier;
 import org.soundstorm4j.backend.cpu.CpuBackend;
 import org.soundstorm4j.backend.cuda.CudaBackend;
 import org.soundstorm4j.backend.opencl.OpenClBackend;
@@ -11,6 +10,9 @@ import org.soundstorm4j.backend.opencl.OpenClBackend;
 public final class Backends {
     /** Names accepted by {@link #create}. */
     public static final List<String> NAMES = List.of("auto", "cpu", "opencl", "cuda");
+
+    private static final String JCUDA_CLASS = "jcuda.driver.JCudaDriver";
+    private static final String LWJGL_OPENCL_CLASS = "org.lwjgl.opencl.CL";
 
     private Backends() {
     }
@@ -25,21 +27,46 @@ public final class Backends {
     public static Backend create(String name) {
         return switch (name) {
             case "cpu" -> new CpuBackend();
-            case "opencl" -> available("opencl", OpenClBackend.unavailableReason(), OpenClBackend::new);
-            case "cuda" -> available("cuda", CudaBackend.unavailableReason(), CudaBackend::new);
-            case "auto" -> CudaBackend.unavailableReason() == null ? new CudaBackend()
-                    : OpenClBackend.hasGpu() ? new OpenClBackend() : new CpuBackend();
+            case "opencl" -> {
+                requireAvailable("opencl", openClUnavailable());
+                yield new OpenClBackend();
+            }
+            case "cuda" -> {
+                requireAvailable("cuda", cudaUnavailable());
+                yield new CudaBackend();
+            }
+            case "auto" -> cudaUnavailable() == null ? new CudaBackend()
+                    : openClUnavailable() == null && OpenClBackend.hasGpu() ? new OpenClBackend() : new CpuBackend();
             default -> throw new IllegalArgumentException("unknown backend '" + name + "': this build has "
                     + String.join(", ", NAMES));
         };
     }
 
-    /** {@code create}'s backend, or an exception saying why backend {@code name} cannot run here. */
-    private static Backend available(String name, String unavailableReason, Supplier<Backend> create) {
+    /**
+     * Throws saying why backend {@code name} cannot run here, if it cannot. The caller constructs
+     * the backend only after this check, not through a method reference evaluated before it: linking
+     * {@code CudaBackend::new} would load the class, and with it JCuda, which may not be there.
+     */
+    private static void requireAvailable(String name, String unavailableReason) {
         if (unavailableReason != null) {
             throw new IllegalStateException("backend " + name + " is not available: " + unavailableReason);
         }
-        return create.get();
+    }
+
+    /**
+     * Why the CUDA backend cannot run here, or null if it can. JCuda is an optional dependency, so
+     * its presence is checked before any class that links against it is touched.
+     */
+    public static String cudaUnavailable() {
+        return NativeLibraries.classPresent(JCUDA_CLASS) ? CudaBackend.unavailableReason()
+                : "JCuda is not on the class path (add org.jcuda:jcuda and org.jcuda:jcuda-natives, see the README)";
+    }
+
+    /** Why the OpenCL backend cannot run here, or null if it can; LWJGL is optional, as JCuda. */
+    public static String openClUnavailable() {
+        return NativeLibraries.classPresent(LWJGL_OPENCL_CLASS) ? OpenClBackend.unavailableReason()
+                : "LWJGL's OpenCL binding is not on the class path (add org.lwjgl:lwjgl, its natives-linux and "
+                        + "org.lwjgl:lwjgl-opencl, see the README)";
     }
 
     /** One line per backend this machine can run, each from the backend's own description, or why not. */
@@ -48,7 +75,7 @@ public final class Backends {
         try (Backend cpu = new CpuBackend()) {
             lines.add(cpu.description());
         }
-        String cuda = CudaBackend.unavailableReason();
+        String cuda = cudaUnavailable();
         if (cuda == null) {
             try (Backend b = new CudaBackend()) {
                 lines.add(b.description());
@@ -58,7 +85,7 @@ public final class Backends {
         } else {
             lines.add("cuda: not available (" + cuda + ")");
         }
-        String reason = OpenClBackend.unavailableReason();
+        String reason = openClUnavailable();
         if (reason == null) {
             for (String device : OpenClBackend.devices()) {
                 lines.add("opencl: " + device);

@@ -10,6 +10,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import jcuda.CudaException;
 import jcuda.driver.JCudaDriver;
+import org.soundstorm4j.backend.NativeLibraries;
 
 /**
  * The CUDA driver (through JCuda) and the jar's kernels: whether they can run here, and the
@@ -31,6 +32,11 @@ final class Cuda {
     private static String probe() {
         if (Cuda.class.getResource(FATBIN_RESOURCE) == null) {
             return noKernels();
+        }
+        if (!NativeLibraries.findable("libcuda.so.1")) {
+            // looked up without loading it: loading would print JDK 25's restricted-method warning
+            return "no NVIDIA driver: libcuda.so.1 is not installed (not in LD_LIBRARY_PATH, the loader's cache "
+                    + "or the system library folders)";
         }
         try {
             SymbolLookup.libraryLookup("libcuda.so.1", Arena.global());

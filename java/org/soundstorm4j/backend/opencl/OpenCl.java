@@ -2,6 +2,8 @@ package org.soundstorm4j.backend.opencl;
 
 import static org.lwjgl.opencl.CL10.CL_SUCCESS;
 
+import org.soundstorm4j.backend.NativeLibraries;
+
 /** Error checking and the availability probe for the OpenCL backend. */
 final class OpenCl {
     private OpenCl() {
@@ -16,12 +18,28 @@ final class OpenCl {
 
     /** Why OpenCL cannot run here, or null if at least one device is there. */
     static String unavailableReason() {
+        String missing = libraryMissing();
+        if (missing != null) {
+            return missing;
+        }
         try {
             return ClDevice.all().isEmpty() ? "no OpenCL platform or device found" : null;
         } catch (LinkageError | RuntimeException e) {
             return "the OpenCL library cannot be loaded (" + e.getClass().getSimpleName() + ": " + e.getMessage()
                     + "); on Debian install ocl-icd-opencl-dev and an ICD such as pocl-opencl-icd";
         }
+    }
+
+    /**
+     * Why the OpenCL library LWJGL would open is not there, or null if it is. Looked up without
+     * loading LWJGL, whose native library would make JDK 25 print a restricted-method warning.
+     */
+    static String libraryMissing() {
+        String library = System.getProperty("org.lwjgl.opencl.libname");
+        boolean found = library != null ? NativeLibraries.findable(library)
+                : NativeLibraries.findable("libOpenCL.so") || NativeLibraries.findable("libOpenCL.so.1");
+        return found ? null : "no OpenCL library (" + (library == null ? "libOpenCL.so" : library)
+                + ") is installed; on Debian install ocl-icd-opencl-dev and an ICD such as pocl-opencl-icd";
     }
 
     private static String name(int err) {

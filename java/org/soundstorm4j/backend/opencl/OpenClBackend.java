@@ -99,6 +99,9 @@ public final class OpenClBackend implements Backend {
 
     /** Whether any OpenCL device is a GPU; false when OpenCL cannot be loaded at all. */
     public static boolean hasGpu() {
+        if (OpenCl.libraryMissing() != null) {
+            return false;
+        }
         try {
             return ClDevice.all().stream().anyMatch(ClDevice::gpu);
         } catch (LinkageError | RuntimeException e) {
