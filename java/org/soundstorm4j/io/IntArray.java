@@ -38,6 +38,45 @@ public record IntArray(int[] shape, int[] data) {
         return data.length;
     }
 
+    /**
+     * Entry {@code i} of dimension 0 as an array of one rank less (a copy): row {@code i} of
+     * {@code [batch, n]} is that utterance's {@code [n]}.
+     */
+    public IntArray slice(int i) {
+        if (shape.length == 0) {
+            throw new IllegalArgumentException("IntArray: a 0-d array has no slices");
+        }
+        if (i < 0 || i >= shape[0]) {
+            throw new IndexOutOfBoundsException("IntArray" + Arrays.toString(shape) + ": slice " + i
+                    + " is outside dimension 0 (size " + shape[0] + ")");
+        }
+        int size = shape[0] == 0 ? 0 : data.length / shape[0];
+        return new IntArray(Arrays.copyOfRange(shape, 1, shape.length), Arrays.copyOfRange(data, i * size, (i + 1) * size));
+    }
+
+    /** The elements of a 1-d array (a copy), e.g. an utterance's semantic ids {@code [n]}. */
+    public int[] toVector() {
+        requireRank(1, "toVector");
+        return data.clone();
+    }
+
+    /** A 2-d array as {@code [dim0][dim1]} (copies), e.g. a prompt's tokens {@code [frames][Q]}. */
+    public int[][] toMatrix() {
+        requireRank(2, "toMatrix");
+        int[][] rows = new int[shape[0]][];
+        for (int r = 0; r < shape[0]; r++) {
+            rows[r] = Arrays.copyOfRange(data, r * shape[1], (r + 1) * shape[1]);
+        }
+        return rows;
+    }
+
+    private void requireRank(int rank, String what) {
+        if (shape.length != rank) {
+            throw new IllegalArgumentException("IntArray." + what + " needs a " + rank + "-d array, this one is "
+                    + Arrays.toString(shape));
+        }
+    }
+
     @Override
     public boolean equals(Object o) {
         return o instanceof IntArray other && Arrays.equals(shape, other.shape) && Arrays.equals(data, other.data);
