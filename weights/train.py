@@ -13,7 +13,7 @@ The masking scheme, arXiv 2305.09636 section 3.2, per training sequence of T fra
     masked tokens of the batch).
 Readings: the paper writes u ~ U[0, pi/2], p = cos(u) (the same distribution of p) and masks
 "t' > t"; here the prompt is the frames before t (t frames, 0 to T-1), so every sequence has at
-least one frame to learn from, as DESIGN.md section 3 and the Java decoder place the prompt. The
+least one frame to learn from, as docs/ARCHITECTURE.md, "Decoding" and the Java decoder place the prompt. The
 "at least one masked frame" fallback only avoids an empty loss (the draw masks nothing with
 probability (1-p)^(T-t), rare except for a prompt ending in the last frames).
 Semantic ids are fed at the codec frame rate, each id repeated semantic_rate_ratio (2) times,

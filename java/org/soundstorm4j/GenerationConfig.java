@@ -1,7 +1,7 @@
 package org.soundstorm4j;
 
 /**
- * How {@link SoundStorm#generate} decodes (DESIGN.md section 3).
+ * How {@link SoundStorm#generate} decodes (docs/ARCHITECTURE.md, "Decoding").
  *
  * @param steps              iterations per level
  * @param temperature        t0: token temperature of a level's first iteration, annealed as

@@ -1,7 +1,7 @@
 package org.soundstorm4j.backend;
 
 /**
- * One decoding iteration's scoring parameters (DESIGN.md section 3).
+ * One decoding iteration's scoring parameters (docs/ARCHITECTURE.md, "Decoding").
  *
  * @param level              the RVQ level being decoded
  * @param iteration          the iteration within the level

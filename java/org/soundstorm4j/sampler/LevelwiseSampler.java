@@ -9,7 +9,7 @@ import org.soundstorm4j.backend.ShapeCache;
 import org.soundstorm4j.backend.Tensor;
 
 /**
- * SoundStorm's decoder (DESIGN.md section 3), written once against {@link Backend}: levels coarse
+ * SoundStorm's decoder (docs/ARCHITECTURE.md, "Decoding"), written once against {@link Backend}: levels coarse
  * to fine; within level q, S_q iterations of forward pass, {@link Backend#scoreTokens} (a token
  * and a confidence for every still-masked position) and {@link Backend#commitTokens} (the least
  * confident stay masked by the cosine schedule, ranked within the level, the rest are committed).

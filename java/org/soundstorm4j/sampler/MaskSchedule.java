@@ -1,7 +1,7 @@
 package org.soundstorm4j.sampler;
 
 /**
- * The paper's per-level schedule (MaskGIT's cosine schedule, DESIGN.md section 3). A level with
+ * The paper's per-level schedule (MaskGIT's cosine schedule, docs/ARCHITECTURE.md, "Decoding"). A level with
  * {@code S} iterations over {@code N} non-prompt positions has {@code r_0 = N} masked before its
  * first iteration; after iteration {@code i} (0-based)
  * {@code m_i = min(floor(N * cos(pi/2 * (i+1)/S)), r_i - 1)} stay masked, and none after the last.

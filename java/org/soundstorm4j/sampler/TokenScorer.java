@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 /**
  * Draws one position's token from one level's logits and scores it: the host-side form of the
- * per-level scoring op (DESIGN.md section 3, steps 2 and 3).
+ * per-level scoring op (docs/ARCHITECTURE.md, "Decoding", steps 2 and 3).
  *
  * <ul>
  *   <li>greedy: the largest logit (ties: the lower id);
