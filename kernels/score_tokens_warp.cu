@@ -65,7 +65,7 @@ extern "C" __global__ void __launch_bounds__(128)
     score_tokens_warp(const float *__restrict__ logits, const int *__restrict__ tokens,
                       const int *__restrict__ lengths, const int *__restrict__ prompt_frames,
                       const int *__restrict__ output_offsets, const int *__restrict__ sequence_ids,
-                      int *__restrict__ drawn, float *__restrict__ confidence, int batch, int frames, int levels,
+                      const int *__restrict__ stay, int stay_offset, int *__restrict__ drawn, float *__restrict__ confidence, int batch, int frames, int levels,
                       int codebook, int level, int iteration, int greedy, float inverse_temperature, int top_k,
                       float choice_noise, const int *__restrict__ seed) {
     const unsigned full = 0xffffffffu;

@@ -143,12 +143,14 @@ public interface Backend extends AutoCloseable {
      *
      * @param logits     {@code [batch, frames, codebookSize]} of the level
      * @param tokens     {@code [batch, frames, levels]}
+     * @param stay       the stay-masked table {@link #commitTokens} reads: {@code stay[stayOffset + b]}
+     *                   positions of row b stay masked after this iteration
      * @param drawn      out: {@code [batch, frames]}, the drawn token at candidate positions
      * @param confidence out: {@code [batch, frames]}, the confidence at candidate positions and
      *                   +infinity everywhere else (prompt, padding, positions already fixed)
      */
-    void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
-                     Tensor confidence);
+    void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
+                     int stayOffset, IntTensor drawn, Tensor confidence);
 
     /**
      * Commits the scored tokens: in each row b, of the candidate positions (finite confidence),

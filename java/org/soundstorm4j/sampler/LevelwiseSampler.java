@@ -92,7 +92,7 @@ public final class LevelwiseSampler {
                 int stayOffset = pass * batch.batch;
                 backend.replayable(new IterationKey(d, step, stayOffset), () -> {
                     Tensor logits = model.logits(d.tokens, d.semantic, d.layout.lengths(), d.batch, d.frames, level);
-                    backend.scoreTokens(logits, d.tokens, d.layout, step, d.drawn, d.confidence);
+                    backend.scoreTokens(logits, d.tokens, d.layout, step, d.stay, stayOffset, d.drawn, d.confidence);
                     backend.commitTokens(d.drawn, d.confidence, d.stay, stayOffset, d.tokens, d.layout, level);
                 });
                 pass++;

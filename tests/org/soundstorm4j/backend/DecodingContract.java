@@ -60,12 +60,13 @@ public abstract class DecodingContract {
         float[] poisonFloats = new float[BATCH * FRAMES];
         Arrays.fill(poisonFloats, Float.NaN);
         Tensor confidence = backend.upload(poisonFloats);
-        backend.scoreTokens(backend.upload(logits), tok, layout, step, drawn, confidence);
+        IntTensor stayTable = ints(backend, stay);
+        backend.scoreTokens(backend.upload(logits), tok, layout, step, stayTable, 0, drawn, confidence);
         int[] d = new int[BATCH * FRAMES];
         float[] c = new float[BATCH * FRAMES];
         backend.readInts(drawn, d);
         backend.read(confidence, c);
-        backend.commitTokens(drawn, confidence, ints(backend, stay), 0, tok, layout, step.level());
+        backend.commitTokens(drawn, confidence, stayTable, 0, tok, layout, step.level());
         int[] t = new int[tokens.length];
         backend.readInts(tok, t);
         return new Decoded(d, c, t);

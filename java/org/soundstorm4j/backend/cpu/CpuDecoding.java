@@ -13,8 +13,8 @@ final class CpuDecoding {
     private CpuDecoding() {
     }
 
-    static void scoreTokens(float[] logits, int[] tokens, DecodeLayout layout, ScoreStep step, int[] drawn,
-                            float[] confidence, int[] lengths, int[] promptFrames, int[] outputOffsets,
+    static void scoreTokens(float[] logits, int[] tokens, DecodeLayout layout, ScoreStep step, int[] stay,
+                            int stayOffset, int[] drawn, float[] confidence, int[] lengths, int[] promptFrames, int[] outputOffsets,
                             int[] sequenceIds, int[] seedWords, WorkerPool workers) {
         long seed = (seedWords[0] & 0xffffffffL) | ((long) seedWords[1] << 32);
         int frames = layout.frames();

@@ -121,7 +121,8 @@ class CudaFastKernelsTest {
             Arrays.fill(poisonInts, -7);
             IntTensor drawn = ints(backend, poisonInts);
             Tensor confidence = backend.upload(poison(batch * frames));
-            backend.scoreTokens(backend.upload(logits), ints(backend, tokens), layout, step, drawn, confidence);
+            backend.scoreTokens(backend.upload(logits), ints(backend, tokens), layout, step, ints(backend, new int[] {1, 1}),
+                    0, drawn, confidence);
             int[] d = new int[batch * frames];
             float[] c = new float[batch * frames];
             backend.readInts(drawn, d);
