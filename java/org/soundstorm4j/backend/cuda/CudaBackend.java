@@ -404,7 +404,7 @@ public final class CudaBackend implements Backend {
         launch(kernel, blocks(rows, rowsPerBlock), 1, block, floats(logits), ints(tokens),
                 ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
                 ints(layout.sequenceIds()), ints(stay), stayOffset, ints(drawn), floats(confidence), layout.batch(),
-                layout.frames(), layout.levels(), layout.codebookSize(), step.level(), step.iteration(), step.greedy() ? 1 : 0,
+                layout.frames(), layout.levels(), layout.codebookSize(), step.level(), step.iteration(),
                 step.inverseTemperature(), step.topK(), step.choiceNoise(), ints(layout.seed()));
     }
 

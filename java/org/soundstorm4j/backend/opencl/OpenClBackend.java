@@ -304,7 +304,7 @@ public final class OpenClBackend implements Backend {
                 new long[] {ELEMENTWISE_GROUP}, floats(logits), ints(tokens), ints(layout.lengths()),
                 ints(layout.promptFrames()), ints(layout.outputOffsets()), ints(layout.sequenceIds()), ints(stay),
                 stayOffset, ints(drawn), floats(confidence), layout.batch(), layout.frames(), layout.levels(),
-                layout.codebookSize(), step.level(), step.iteration(), step.greedy() ? 1 : 0, step.inverseTemperature(), step.topK(), step.choiceNoise(),
+                layout.codebookSize(), step.level(), step.iteration(), step.inverseTemperature(), step.topK(), step.choiceNoise(),
                 ints(layout.seed()));
     }
 
