@@ -10,7 +10,8 @@ allowed; bf16 = the whole model cast to bfloat16), then times under torch.infere
               tokens as at level 0 (half masked);
   generation: the paper's decode in eager PyTorch, 16 iterations on level 0 and 1 on each finer
               level (27 passes at Q = 12): per iteration a forward pass, Gumbel-max sampling at
-              the annealed temperature (greedy on a level's last iteration), the confidence with
+              the annealed temperature (greedy on the iteration that leaves the level with nothing
+              masked: its last one at these sizes, frames >= iterations), the confidence with
               annealed choice noise, the cosine schedule's least confident positions kept masked.
 Each timing is bracketed by torch.cuda.synchronize(). Reports medians over --repeats after
 --warmup, and torch.cuda.max_memory_allocated.
@@ -77,7 +78,9 @@ def main():
             remaining = a.frames
             for i in range(steps):
                 logits = model(x, semantic, level=q).float()
-                if i == steps - 1:
+                keep = 0 if i == steps - 1 else min(math.floor(a.frames * math.cos(math.pi / 2 * (i + 1) / steps)),
+                                                     remaining - 1)
+                if keep == 0:
                     tok = logits.argmax(-1)
                 else:
                     t = 1.0 * (1 - i / steps)
@@ -87,8 +90,6 @@ def main():
                 if noise != 0:
                     conf = conf + noise * gumbel(conf.shape)
                 conf = conf.masked_fill(~masked, float("inf"))
-                keep = 0 if i == steps - 1 else min(math.floor(a.frames * math.cos(math.pi / 2 * (i + 1) / steps)),
-                                                     remaining - 1)
                 order = conf.argsort(-1)
                 commit = masked.clone()
                 if keep > 0:

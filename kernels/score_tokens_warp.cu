@@ -1,13 +1,14 @@
 /*
  * score_tokens_warp: score_tokens.clh with one warp per (sequence, frame) row instead of one
- * work-item, CUDA only, for greedy and Gumbel-max sampling WITHOUT top-k truncation.
+ * work-item, CUDA only, for argmax and Gumbel-max sampling WITHOUT top-k truncation.
  *
  * Results equal the portable score_tokens (seed from device memory: seed[0] low word, seed[1] high
  * word) for top_k == 0 or top_k >= codebook:
  *   drawn: exactly the portable token. Sampling scores every code c with the same float
  *          operations, FADD(FMUL(l[c], inverse_temperature), philox_gumbel(word c)), word c being
  *          word c % 4 of philox_block(seed, sequence_ids[b], level, iteration, TOKEN_GUMBEL = 0,
- *          position, c / 4); greedy scores code c with l[c]. The portable sequential loop keeps
+ *          position, c / 4); a greedy row (stay[stay_offset + b] == 0, greedy.h: the iteration
+ *          leaves the row with nothing masked) scores code c with l[c]. The portable sequential loop keeps
  *          code 0 first and replaces the best only on a strictly greater score, so it returns the
  *          lowest code of the maximum score (NaN never wins, except a NaN score of code 0, which
  *          nothing replaces). Each lane runs that loop over its own codes in increasing order and
@@ -25,7 +26,7 @@
  *   position = output_offsets[b] + t - prompt_frames[b].
  *   Misuse: called with 0 < top_k < codebook (top-k truncation, which this kernel does not do),
  *   candidate rows get drawn = -1 and confidence = NaN, so the mistake is loud; this holds for
- *   greedy too, although the portable greedy path ignores top_k. codebook < 1 likewise gives
+ *   greedy rows too, although the portable greedy path ignores top_k. codebook < 1 likewise gives
  *   -1 / NaN instead of reading outside the row.
  *
  * Launch geometry (fixed): block (128, 1, 1) = 4 warps, warp w of block x handles row
@@ -35,6 +36,7 @@
  * loop iterations and all 32 lanes reach every __shfl_xor_sync.
  */
 #include "philox.h"
+#include "greedy.h"
 
 namespace {
 
@@ -65,9 +67,10 @@ extern "C" __global__ void __launch_bounds__(128)
     score_tokens_warp(const float *__restrict__ logits, const int *__restrict__ tokens,
                       const int *__restrict__ lengths, const int *__restrict__ prompt_frames,
                       const int *__restrict__ output_offsets, const int *__restrict__ sequence_ids,
-                      int *__restrict__ drawn, float *__restrict__ confidence, int batch, int frames, int levels,
-                      int codebook, int level, int iteration, int greedy, float inverse_temperature, int top_k,
-                      float choice_noise, const int *__restrict__ seed) {
+                      const int *__restrict__ stay, int stay_offset, int *__restrict__ drawn,
+                      float *__restrict__ confidence, int batch, int frames, int levels, int codebook, int level,
+                      int iteration, float inverse_temperature, int top_k, float choice_noise,
+                      const int *__restrict__ seed) {
     const unsigned full = 0xffffffffu;
     const int lane = (int)(threadIdx.x & 31u);
     const int row = (int)blockIdx.x * 4 + (int)(threadIdx.x >> 5);
@@ -97,6 +100,7 @@ extern "C" __global__ void __launch_bounds__(128)
     const philox_uint seed_hi = (philox_uint)seed[1];
     const int sequence = sequence_ids[b];
     const int blocks = (codebook + 3) / 4;
+    const int greedy = row_is_greedy(stay, stay_offset, b); /* the same for the whole warp */
 
     /* pass 1: this lane's best (score, code) and max logit, codes in increasing order */
     float best_score = -INFINITY;

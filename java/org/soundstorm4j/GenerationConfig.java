@@ -5,7 +5,9 @@ package org.soundstorm4j;
  *
  * @param steps              iterations per level
  * @param temperature        t0: token temperature of a level's first iteration, annealed as
- *                           {@code t0 * (1 - i/S)}; the last iteration of each level is greedy
+ *                           {@code t0 * (1 - i/S)}; the iteration that leaves a level with
+ *                           nothing masked (its last, or an earlier one for an utterance with
+ *                           fewer frames than iterations) is greedy
  * @param topK               sample only among the k largest logits; 0 = all
  * @param choiceTemperature  c0: scale of the Gumbel noise on confidences, annealed as
  *                           {@code c0 * (1 - (i+1)/S)} (MaskGIT's choice temperature)

@@ -136,19 +136,23 @@ public interface Backend extends AutoCloseable {
     /**
      * Draws a token and its confidence for every still-masked target position of
      * {@code step.level()} (where {@code tokens} holds the mask id), exactly as
-     * {@code sampler.TokenScorer} defines it: greedy argmax or Gumbel-max sampling (top-k,
-     * {@code Purpose.TOKEN_GUMBEL} draws), confidence = log-softmax of the drawn token plus
-     * {@code choiceNoise} times the {@code Purpose.CHOICE_GUMBEL} draw. Draws are keyed by the
+     * {@code sampler.TokenScorer} defines it: the argmax in a row this iteration leaves with nothing
+     * masked ({@code stay[stayOffset + b] == 0}, {@code sampler.MaskSchedule.greedy}), Gumbel-max
+     * sampling (top-k, {@code Purpose.TOKEN_GUMBEL} draws) in the other rows; confidence =
+     * log-softmax of the drawn token plus {@code choiceNoise} times the {@code Purpose.CHOICE_GUMBEL}
+     * draw. Draws are keyed by the
      * row's sequence id and the position {@code outputOffsets[b] + t - promptFrames[b]}.
      *
      * @param logits     {@code [batch, frames, codebookSize]} of the level
      * @param tokens     {@code [batch, frames, levels]}
+     * @param stay       the stay-masked table {@link #commitTokens} reads: {@code stay[stayOffset + b]}
+     *                   positions of row b stay masked after this iteration
      * @param drawn      out: {@code [batch, frames]}, the drawn token at candidate positions
      * @param confidence out: {@code [batch, frames]}, the confidence at candidate positions and
      *                   +infinity everywhere else (prompt, padding, positions already fixed)
      */
-    void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
-                     Tensor confidence);
+    void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
+                     int stayOffset, IntTensor drawn, Tensor confidence);
 
     /**
      * Commits the scored tokens: in each row b, of the candidate positions (finite confidence),

@@ -102,9 +102,9 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
-                            Tensor confidence) {
-        timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, step, drawn, confidence));
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
+                            int stayOffset, IntTensor drawn, Tensor confidence) {
+        timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, step, stay, stayOffset, drawn, confidence));
     }
 
     @Override

@@ -87,12 +87,13 @@ public final class LevelwiseSampler {
             int steps = stepsPerLevel[q];
             int iterations = MaskSchedule.iterationsNeeded(targets, steps);
             for (int i = 0; i < iterations; i++) {
-                ScoreStep step = new ScoreStep(q, i, i == steps - 1, 1f / MaskSchedule.temperature(temperature, i, steps),
-                        topK, MaskSchedule.choiceNoise(choiceTemperature, i, steps));
+                // a row takes the argmax where this pass's stay-masked count is 0 (MaskSchedule.greedy)
+                ScoreStep step = new ScoreStep(q, i, 1f / MaskSchedule.temperature(temperature, i, steps), topK,
+                        MaskSchedule.choiceNoise(choiceTemperature, i, steps));
                 int stayOffset = pass * batch.batch;
                 backend.replayable(new IterationKey(d, step, stayOffset), () -> {
                     Tensor logits = model.logits(d.tokens, d.semantic, d.layout.lengths(), d.batch, d.frames, level);
-                    backend.scoreTokens(logits, d.tokens, d.layout, step, d.drawn, d.confidence);
+                    backend.scoreTokens(logits, d.tokens, d.layout, step, d.stay, stayOffset, d.drawn, d.confidence);
                     backend.commitTokens(d.drawn, d.confidence, d.stay, stayOffset, d.tokens, d.layout, level);
                 });
                 pass++;

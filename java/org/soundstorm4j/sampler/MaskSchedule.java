@@ -36,6 +36,20 @@ public final class MaskSchedule {
         return Math.min(cosine, remainingBefore - 1);
     }
 
+    /**
+     * Whether an iteration takes the argmax instead of sampling in a row: when it leaves the row
+     * with nothing masked ({@code stayMaskedAfter == 0}). That is the level's last iteration, or an
+     * earlier one where the row has fewer positions than iterations (so a shorter row of a batch
+     * finishes while longer rows still sample). A row that finished the level before the iteration
+     * also gets true, but has nothing left to draw. The one host-side form of the rule;
+     * {@code kernels/greedy.h} is the device-side one.
+     *
+     * @param stayMaskedAfter the row's positions still masked after the iteration, {@link #stayMasked}
+     */
+    public static boolean greedy(int stayMaskedAfter) {
+        return stayMaskedAfter == 0;
+    }
+
     /** Token temperature of iteration i: {@code t0 * (1 - i/S)}, annealed towards 0. */
     public static float temperature(float t0, int iteration, int steps) {
         return t0 * (1f - (float) iteration / steps);

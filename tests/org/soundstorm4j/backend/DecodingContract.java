@@ -44,10 +44,18 @@ public abstract class DecodingContract {
     private record Decoded(int[] drawn, float[] confidence, int[] tokens) {
     }
 
-    /** Scores and commits one iteration on {@code backend}, poisoning the outputs first. */
+    private static final int[] LENGTHS = {45, 30, 17};
+    private static final int[] PROMPTS = {5, 0, 3};
+    /** Entries before this iteration's in the stay table (earlier passes'), which must not be read. */
+    private static final int[] EARLIER_STAY = {0, 6, 0, 2};
+
+    /**
+     * Scores and commits one iteration on {@code backend}, poisoning the outputs first; row b's
+     * stay count is {@code stay[b]}, read from a table at an offset.
+     */
     private static Decoded run(Backend backend, float[] logits, int[] tokens, ScoreStep step, long seed, int[] stay) {
-        int[] lengths = {45, 30, 17};
-        int[] prompts = {5, 0, 3};
+        int[] lengths = LENGTHS;
+        int[] prompts = PROMPTS;
         int[] offsets = {0, 100, 7};
         int[] sequences = {0, 1, 2};
         DecodeLayout layout = new DecodeLayout(BATCH, FRAMES, LEVELS, CODEBOOK, ints(backend, lengths),
@@ -60,12 +68,16 @@ public abstract class DecodingContract {
         float[] poisonFloats = new float[BATCH * FRAMES];
         Arrays.fill(poisonFloats, Float.NaN);
         Tensor confidence = backend.upload(poisonFloats);
-        backend.scoreTokens(backend.upload(logits), tok, layout, step, drawn, confidence);
+        int[] table = Arrays.copyOf(EARLIER_STAY, EARLIER_STAY.length + BATCH);
+        System.arraycopy(stay, 0, table, EARLIER_STAY.length, BATCH);
+        IntTensor stayTable = ints(backend, table);
+        int offset = EARLIER_STAY.length;
+        backend.scoreTokens(backend.upload(logits), tok, layout, step, stayTable, offset, drawn, confidence);
         int[] d = new int[BATCH * FRAMES];
         float[] c = new float[BATCH * FRAMES];
         backend.readInts(drawn, d);
         backend.read(confidence, c);
-        backend.commitTokens(drawn, confidence, ints(backend, stay), 0, tok, layout, step.level());
+        backend.commitTokens(drawn, confidence, stayTable, offset, tok, layout, step.level());
         int[] t = new int[tokens.length];
         backend.readInts(tok, t);
         return new Decoded(d, c, t);
@@ -77,10 +89,15 @@ public abstract class DecodingContract {
         return t;
     }
 
-    @ParameterizedTest(name = "level {0}, greedy {1}, top-k {2}, choice noise {3}, seed {4}")
-    @CsvSource({"0,false,0,4.5,1", "1,false,5,2.0,-3", "2,true,0,0.0,7", "0,false,64,1.0,123456789012", "1,false,0,0.0,0",
-            "2,false,1,3.0,5"})
-    void scoringAndCommitMatchTheCpuBackendBitForBit(int level, boolean greedy, int topK, float noise, long seed) {
+    /**
+     * Rows whose stay count is 0 (the iteration leaves them with nothing masked) take the argmax,
+     * the others sample, in the same launch; "stay" lists the three rows' counts.
+     */
+    @ParameterizedTest(name = "level {0}, stay {1}, top-k {2}, choice noise {3}, seed {4}")
+    @CsvSource({"0,9 4 0,0,4.5,1", "1,0 4 0,5,2.0,-3", "2,0 0 0,0,0.0,7", "0,9 0 3,64,1.0,123456789012",
+            "1,3 2 1,0,0.0,0", "2,0 6 2,1,3.0,5", "1,2 0 5,0,4.5,42"})
+    void scoringAndCommitMatchTheCpuBackendBitForBit(int level, String stayCounts, int topK, float noise, long seed) {
+        int[] stay = Arrays.stream(stayCounts.split(" ")).mapToInt(Integer::parseInt).toArray();
         SplittableRandom r = new SplittableRandom(seed ^ level);
         float[] logits = new float[BATCH * FRAMES * CODEBOOK];
         for (int i = 0; i < logits.length; i++) {
@@ -93,8 +110,7 @@ public abstract class DecodingContract {
             // coarser levels decoded; the current level partly fixed already; finer levels masked
             tokens[i] = q < level ? r.nextInt(CODEBOOK) : q > level ? CODEBOOK : r.nextInt(3) == 0 ? r.nextInt(CODEBOOK) : CODEBOOK;
         }
-        ScoreStep step = new ScoreStep(level, 2, greedy, 1f / 0.7f, topK, noise);
-        int[] stay = {9, 4, 0};
+        ScoreStep step = new ScoreStep(level, 2, 1f / 0.7f, topK, noise);
         Decoded cpu;
         try (Backend b = new CpuBackend(2)) {
             cpu = run(b, logits, tokens, step, seed, stay);
@@ -110,6 +126,27 @@ public abstract class DecodingContract {
             }
         }
         assertArrayEquals(cpu.tokens(), gpu.tokens(), "tokens after commit");
+        // the oracle: rows with nothing left masked drew the argmax (ties: lower id), the others not always
+        int unlikeArgmax = 0;
+        for (int i = 0; i < cpu.drawn().length; i++) {
+            if (cpu.confidence()[i] == Float.POSITIVE_INFINITY) {
+                continue;
+            }
+            int argmax = 0;
+            for (int c = 1; c < CODEBOOK; c++) {
+                argmax = logits[i * CODEBOOK + c] > logits[i * CODEBOOK + argmax] ? c : argmax;
+            }
+            if (stay[i / FRAMES] == 0) {
+                assertEquals(argmax, gpu.drawn()[i], "row " + i / FRAMES + " leaves nothing masked: argmax at " + i);
+                assertEquals(argmax, cpu.drawn()[i], "row " + i / FRAMES + " leaves nothing masked: argmax at " + i
+                        + " on the CPU");
+            } else {
+                unlikeArgmax += cpu.drawn()[i] != argmax ? 1 : 0;
+            }
+        }
+        if (topK != 1 && Arrays.stream(stay).anyMatch(n -> n > 0)) {
+            assertTrue(unlikeArgmax > 0, "rows with positions left masked sample");
+        }
         assertTrue(Arrays.stream(cpu.tokens()).filter(t -> t == CODEBOOK).count()
                 < Arrays.stream(tokens).filter(t -> t == CODEBOOK).count(), "the commit fixed some positions");
     }

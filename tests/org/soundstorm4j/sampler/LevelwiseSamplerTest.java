@@ -32,6 +32,8 @@ class LevelwiseSamplerTest {
         final int[][][] prompts;
         int passes;
         final List<Integer> levelsSeen = new ArrayList<>();
+        /** The tokens {@code [batch, frames, levels]} each pass was given. */
+        final List<int[]> inputs = new ArrayList<>();
 
         ScriptedModel(Script script, int[][][] prompts) {
             this.script = script;
@@ -43,6 +45,7 @@ class LevelwiseSamplerTest {
                              int frames, int level) {
             int[] tokens = new int[(int) tokensOnDevice.size()];
             BACKEND.readInts(tokensOnDevice, tokens);
+            inputs.add(tokens);
             int[] lengths = new int[batch];
             BACKEND.readInts(lengthsOnDevice, lengths);
             for (int b = 0; b < batch; b++) {
@@ -179,6 +182,102 @@ class LevelwiseSamplerTest {
             assertEquals(expected, got[j][0], "level 0 position " + j);
             assertEquals(5, got[j][1], "greedy level 1 position " + j);
             assertEquals(5, got[j][2], "greedy level 2 position " + j);
+        }
+    }
+
+    /**
+     * Bumpy logits whose argmax depends on pass, row, frame and level, so a sampled draw (at
+     * temperature near 1) is rarely the argmax.
+     */
+    private static final Script BUMPY = (pass, row, frame, level, logits, off) -> {
+        for (int c = 0; c < CODEBOOK; c++) {
+            logits[off + c] = 0.05f * ((c * 31 + frame * 7 + pass * 13 + row * 5 + level * 3) % 23);
+        }
+    };
+
+    /** Counts of the commits checked by {@link #decodeAndCheckEveryDraw}. */
+    private record Commits(int greedyBeforeLastIteration, int sampledUnlikeArgmax) {
+    }
+
+    /**
+     * Decodes {@link #BUMPY} and checks every target token against the draw that must have made it:
+     * the argmax of its pass's logits when that iteration left the token's row with nothing masked
+     * at the level (DESIGN.md section 3), else the Gumbel-max draw under the iteration's key (so
+     * rows that do not finish early draw exactly what they drew before greediness became per row).
+     */
+    private static Commits decodeAndCheckEveryDraw(int[][][] prompts, int[] targets, int[] steps, float t0, long seed) {
+        ScriptedModel model = new ScriptedModel(BUMPY, prompts);
+        DecodeBatch batch = batch(prompts, targets);
+        new LevelwiseSampler(BACKEND, model, CODEBOOK).decode(batch, steps, t0, 0, 4.5f, seed, (q, i) -> { });
+        TokenScorer scorer = new TokenScorer(CODEBOOK);
+        float[] logits = new float[CODEBOOK];
+        int greedyEarly = 0;
+        int sampledUnlikeArgmax = 0;
+        int pass = 0;
+        for (int q = 0; q < LEVELS; q++) {
+            int iterations = MaskSchedule.iterationsNeeded(targets, steps[q]);
+            for (int i = 0; i < iterations; i++, pass++) {
+                int[] before = model.inputs.get(pass);
+                int[] after = pass + 1 < model.inputs.size() ? model.inputs.get(pass + 1) : batch.tokens;
+                for (int b = 0; b < targets.length; b++) {
+                    int prompt = prompts[b].length;
+                    int stayAfter = 0;
+                    for (int f = prompt; f < prompt + targets[b]; f++) {
+                        stayAfter += after[(b * batch.frames + f) * LEVELS + q] == MASK ? 1 : 0;
+                    }
+                    boolean greedy = stayAfter == 0;
+                    RandomKey tokenKey = new RandomKey(seed, b, q, i, Purpose.TOKEN_GUMBEL);
+                    RandomKey choiceKey = new RandomKey(seed, b, q, i, Purpose.CHOICE_GUMBEL);
+                    for (int f = prompt; f < prompt + targets[b]; f++) {
+                        int at = (b * batch.frames + f) * LEVELS + q;
+                        if (before[at] != MASK) {
+                            // fixed earlier, also in a row that finished the level before this pass
+                            assertEquals(before[at], after[at], "committed token changed: row " + b + " frame " + f);
+                            continue;
+                        }
+                        if (after[at] == MASK) {
+                            continue; // stays masked
+                        }
+                        java.util.Arrays.fill(logits, 0f);
+                        BUMPY.fill(pass, b, f, q, logits, 0);
+                        int argmax = scorer.draw(logits, 0, true, 1f, 0, 0f, tokenKey, choiceKey, f - prompt);
+                        int sampled = scorer.draw(logits, 0, false, 1f / MaskSchedule.temperature(t0, i, steps[q]), 0, 0f,
+                                tokenKey, choiceKey, f - prompt);
+                        String where = "row " + b + " frame " + f + " level " + q + " iteration " + i
+                                + (greedy ? " (leaves the row with nothing masked)" : "");
+                        assertEquals(greedy ? argmax : sampled, after[at], where);
+                        greedyEarly += greedy && i < steps[q] - 1 ? 1 : 0;
+                        sampledUnlikeArgmax += !greedy && sampled != argmax ? 1 : 0;
+                    }
+                }
+            }
+        }
+        assertEquals(model.inputs.size(), pass, "passes");
+        return new Commits(greedyEarly, sampledUnlikeArgmax);
+    }
+
+    @Test
+    void aLevelWithFewerPositionsThanIterationsTakesTheArgmaxOnTheIterationThatFinishesIt() {
+        // N = 3 with S = 16 (and S = 4 at level 1) finishes after 3 iterations; N = 1 after one
+        for (int[] targets : new int[][] {{3}, {1}}) {
+            for (long seed : new long[] {5L, -77L, 1234567L}) {
+                Commits c = decodeAndCheckEveryDraw(new int[][][] {prompt(2, 3)}, targets, new int[] {16, 4, 1}, 1f, seed);
+                // one position per early finish: level 0 (S = 16) and level 1 (S = 4); level 2's one iteration is its last
+                assertEquals(2, c.greedyBeforeLastIteration(), "commits by iterations that finish the level early");
+            }
+        }
+    }
+
+    @Test
+    void aShortRowOfABatchTakesTheArgmaxWhenItFinishesWhileLongerRowsKeepSampling() {
+        int[][][] prompts = {prompt(0, 0), prompt(4, 2), prompt(1, 9), prompt(3, 4)};
+        int[] targets = {3, 40, 2, 9};
+        for (long seed : new long[] {11L, 99L}) {
+            Commits c = decodeAndCheckEveryDraw(prompts, targets, new int[] {16, 4, 2}, 1f, seed);
+            // rows of 3, 2 and 9 positions finish level 0 early, rows of 3 and 2 level 1: one position each
+            assertEquals(5, c.greedyBeforeLastIteration(), "commits by iterations that finish a short row early");
+            org.junit.jupiter.api.Assertions.assertTrue(c.sampledUnlikeArgmax() > 20,
+                    c.sampledUnlikeArgmax() + " sampled commits unlike the argmax: the other iterations still sample");
         }
     }
 

@@ -171,7 +171,7 @@ public class OpsBenchmark {
 
     @Benchmark
     public void scoreTokensSampled() {
-        backend.scoreTokens(logits, tokens, layout, new ScoreStep(0, 0, false, 1f, 0, 4.5f), drawn, confidence);
+        backend.scoreTokens(logits, tokens, layout, new ScoreStep(0, 0, 1f, 0, 4.5f), stay, 0, drawn, confidence);
         backend.finish();
     }
 

@@ -104,9 +104,10 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
-                            Tensor confidence) {
-        CpuDecoding.scoreTokens(floats(logits), ints(tokens), layout, step, ints(drawn), floats(confidence),
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
+                            int stayOffset, IntTensor drawn, Tensor confidence) {
+        CpuDecoding.scoreTokens(floats(logits), ints(tokens), layout, step, ints(stay), stayOffset, ints(drawn),
+                floats(confidence),
                 ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
                 ints(layout.sequenceIds()), ints(layout.seed()), workers);
     }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.sampler.LevelwiseSampler;
+import org.soundstorm4j.sampler.MaskSchedule;
 import org.soundstorm4j.sampler.Purpose;
 import org.soundstorm4j.sampler.RandomKey;
 import org.soundstorm4j.sampler.TokenScorer;
@@ -13,8 +14,8 @@ final class CpuDecoding {
     private CpuDecoding() {
     }
 
-    static void scoreTokens(float[] logits, int[] tokens, DecodeLayout layout, ScoreStep step, int[] drawn,
-                            float[] confidence, int[] lengths, int[] promptFrames, int[] outputOffsets,
+    static void scoreTokens(float[] logits, int[] tokens, DecodeLayout layout, ScoreStep step, int[] stay,
+                            int stayOffset, int[] drawn, float[] confidence, int[] lengths, int[] promptFrames, int[] outputOffsets,
                             int[] sequenceIds, int[] seedWords, WorkerPool workers) {
         long seed = (seedWords[0] & 0xffffffffL) | ((long) seedWords[1] << 32);
         int frames = layout.frames();
@@ -42,7 +43,8 @@ final class CpuDecoding {
                     choiceKey = new RandomKey(seed, sequenceIds[b], step.level(), step.iteration(), Purpose.CHOICE_GUMBEL);
                     keyRow = b;
                 }
-                drawn[row] = scorer.draw(logits, row * codebook, step.greedy(), step.inverseTemperature(), step.topK(),
+                boolean greedy = MaskSchedule.greedy(stay[stayOffset + b]);
+                drawn[row] = scorer.draw(logits, row * codebook, greedy, step.inverseTemperature(), step.topK(),
                         step.choiceNoise(), tokenKey, choiceKey, outputOffsets[b] + t - promptFrames[b]);
                 confidence[row] = scorer.confidence();
             }

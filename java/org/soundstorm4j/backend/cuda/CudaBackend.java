@@ -385,8 +385,8 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
-                            Tensor confidence) {
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
+                            int stayOffset, IntTensor drawn, Tensor confidence) {
         boolean topK = step.topK() > 0 && step.topK() < layout.codebookSize();
         if (topK && step.topK() > TOPK_MAX) {
             throw new IllegalArgumentException("the CUDA backend samples top-k up to " + TOPK_MAX + ", asked for "
@@ -395,6 +395,7 @@ public final class CudaBackend implements Backend {
         long rows = (long) layout.batch() * layout.frames();
         requireSize("scoreTokens logits", floats(logits), rows * layout.codebookSize());
         requireSize("scoreTokens seed", ints(layout.seed()), 2);
+        requireSize("scoreTokens stay", ints(stay), (long) stayOffset + layout.batch());
         // the warp kernel gives each row a warp (32 threads), the portable one a thread
         boolean warp = usesWarpScoring(step, layout.codebookSize());
         String kernel = warp ? "score_tokens_warp" : "score_tokens";
@@ -402,8 +403,8 @@ public final class CudaBackend implements Backend {
         int rowsPerBlock = warp ? block / 32 : block;
         launch(kernel, blocks(rows, rowsPerBlock), 1, block, floats(logits), ints(tokens),
                 ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
-                ints(layout.sequenceIds()), ints(drawn), floats(confidence), layout.batch(), layout.frames(),
-                layout.levels(), layout.codebookSize(), step.level(), step.iteration(), step.greedy() ? 1 : 0,
+                ints(layout.sequenceIds()), ints(stay), stayOffset, ints(drawn), floats(confidence), layout.batch(),
+                layout.frames(), layout.levels(), layout.codebookSize(), step.level(), step.iteration(),
                 step.inverseTemperature(), step.topK(), step.choiceNoise(), ints(layout.seed()));
     }
 

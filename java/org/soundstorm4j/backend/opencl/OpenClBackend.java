@@ -297,17 +297,17 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor drawn,
-                            Tensor confidence) {
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
+                            int stayOffset, IntTensor drawn, Tensor confidence) {
         if (step.topK() > TOPK_MAX && step.topK() < layout.codebookSize()) {
             throw new IllegalArgumentException("the OpenCL backend samples top-k up to " + TOPK_MAX + ", asked for "
                     + step.topK());
         }
         launch(kernel(program, "score_tokens"), new long[] {(long) layout.batch() * layout.frames()},
                 new long[] {ELEMENTWISE_GROUP}, floats(logits), ints(tokens), ints(layout.lengths()),
-                ints(layout.promptFrames()), ints(layout.outputOffsets()), ints(layout.sequenceIds()), ints(drawn),
-                floats(confidence), layout.batch(), layout.frames(), layout.levels(), layout.codebookSize(), step.level(),
-                step.iteration(), step.greedy() ? 1 : 0, step.inverseTemperature(), step.topK(), step.choiceNoise(),
+                ints(layout.promptFrames()), ints(layout.outputOffsets()), ints(layout.sequenceIds()), ints(stay),
+                stayOffset, ints(drawn), floats(confidence), layout.batch(), layout.frames(), layout.levels(),
+                layout.codebookSize(), step.level(), step.iteration(), step.inverseTemperature(), step.topK(), step.choiceNoise(),
                 ints(layout.seed()));
     }
 

@@ -71,10 +71,12 @@ class CudaFastKernelsTest {
     private record Scored(int[] drawn, float[] confidence) {
     }
 
-    @ParameterizedTest(name = "codebook {0}, frames {1}, greedy {2}, choice noise {3}, coarse {4}")
-    @CsvSource({"1024,300,false,4.5,false", "1024,300,true,0.0,false", "97,45,false,2.0,true", "33,7,true,1.0,true",
-            "1,5,false,3.0,false", "4096,64,false,0.0,false"})
-    void warpScoringMatchesThePortableKernel(int codebook, int frames, boolean greedy, float noise, boolean coarse) {
+    /** "stay": the two rows' stay-masked counts; a row with 0 (nothing left masked) takes the argmax. */
+    @ParameterizedTest(name = "codebook {0}, frames {1}, stay {2}, choice noise {3}, coarse {4}")
+    @CsvSource({"1024,300,3 5,4.5,false", "1024,300,0 0,0.0,false", "97,45,0 4,2.0,true", "33,7,2 0,1.0,true",
+            "1,5,1 1,3.0,false", "4096,64,0 7,0.0,false"})
+    void warpScoringMatchesThePortableKernel(int codebook, int frames, String stayCounts, float noise, boolean coarse) {
+        int[] stay = Arrays.stream(stayCounts.split(" ")).mapToInt(Integer::parseInt).toArray();
         SplittableRandom r = new SplittableRandom(codebook * 7L + frames);
         int batch = 2;
         float[] logits = new float[batch * frames * codebook];
@@ -88,9 +90,9 @@ class CudaFastKernelsTest {
         }
         int[] lengths = {frames, Math.max(1, frames - 3)};
         int[] prompts = {Math.min(2, frames - 1), 0};
-        ScoreStep step = new ScoreStep(0, 3, greedy, 1f / 0.8f, 0, noise);
-        Scored portable = score(PORTABLE, step, logits, tokens, lengths, prompts, codebook, levels, false);
-        Scored warp = score(CudaOptions.defaults(), step, logits, tokens, lengths, prompts, codebook, levels, true);
+        ScoreStep step = new ScoreStep(0, 3, 1f / 0.8f, 0, noise);
+        Scored portable = score(PORTABLE, step, logits, tokens, lengths, prompts, stay, codebook, levels, false);
+        Scored warp = score(CudaOptions.defaults(), step, logits, tokens, lengths, prompts, stay, codebook, levels, true);
         int candidates = 0;
         for (int i = 0; i < portable.drawn().length; i++) {
             float p = portable.confidence()[i];
@@ -101,6 +103,13 @@ class CudaFastKernelsTest {
             }
             candidates++;
             assertEquals(portable.drawn()[i], warp.drawn()[i], "drawn token at " + i);
+            if (stay[i / frames] == 0) {
+                int argmax = 0;
+                for (int c = 1; c < codebook; c++) {
+                    argmax = logits[i * codebook + c] > logits[i * codebook + argmax] ? c : argmax;
+                }
+                assertEquals(argmax, warp.drawn()[i], "row " + i / frames + " leaves nothing masked: argmax at " + i);
+            }
             if (!(Math.abs(p - w) <= 1e-6 * Math.max(1, Math.abs(p)))) {
                 fail("confidence at " + i + ": warp " + w + ", portable " + p);
             }
@@ -109,7 +118,7 @@ class CudaFastKernelsTest {
     }
 
     private static Scored score(CudaOptions options, ScoreStep step, float[] logits, int[] tokens, int[] lengths,
-                                int[] prompts, int codebook, int levels, boolean warp) {
+                                int[] prompts, int[] stay, int codebook, int levels, boolean warp) {
         int batch = lengths.length;
         int frames = tokens.length / levels / batch;
         try (CudaBackend backend = CudaDevice.backend(options)) {
@@ -121,7 +130,8 @@ class CudaFastKernelsTest {
             Arrays.fill(poisonInts, -7);
             IntTensor drawn = ints(backend, poisonInts);
             Tensor confidence = backend.upload(poison(batch * frames));
-            backend.scoreTokens(backend.upload(logits), ints(backend, tokens), layout, step, drawn, confidence);
+            backend.scoreTokens(backend.upload(logits), ints(backend, tokens), layout, step,
+                    ints(backend, new int[] {9, 0, 9, stay[0], stay[1]}), 3, drawn, confidence);
             int[] d = new int[batch * frames];
             float[] c = new float[batch * frames];
             backend.readInts(drawn, d);
