@@ -2,7 +2,6 @@ package org.soundstorm4j.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +15,7 @@ import org.soundstorm4j.SoundStorm;
 import org.soundstorm4j.StepPlan;
 import org.soundstorm4j.Utterance;
 import org.soundstorm4j.io.IntArray;
+import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Npy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -85,6 +85,7 @@ final class GenerateCommand extends OutputCommand {
 
     @Override
     public Integer call() {
+        checkCanWrite(out);
         GenerationConfig config = config();
         List<int[]> semantics = readIds(semantic, "--semantic");
         List<Utterance> utterances = new ArrayList<>();
@@ -221,7 +222,7 @@ final class GenerateCommand extends OutputCommand {
         try {
             text = Files.readString(file).strip();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + option + " " + file, e);
+            throw IoErrors.cannotRead(option + " " + file, e);
         }
         if (text.isEmpty()) {
             throw new IllegalArgumentException(option + " " + file + " holds no ids");

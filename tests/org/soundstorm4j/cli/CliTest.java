@@ -135,6 +135,60 @@ class CliTest {
     }
 
     @Test
+    void ioErrorsSayWhy() throws Exception {
+        Path missing = tmp.resolve("nope.npy");
+        Run r = run("generate", "--weights", DEMO.toString(), "--semantic", missing.toString(), "--out",
+                tmp.resolve("t.npy").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot read " + missing + ": no such file or directory"), r.err());
+
+        Path directory = Files.createDirectory(tmp.resolve("dir.npy"));
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", directory.toString(), "--out",
+                tmp.resolve("t.npy").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot read " + directory + ": is a directory"), r.err());
+
+        Path text = Files.writeString(tmp.resolve("missing.txt"), "");
+        Files.delete(text);
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", text.toString(), "--out",
+                tmp.resolve("t.npy").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot read --semantic " + text + ": no such file or directory"), r.err());
+    }
+
+    /**
+     * A bad --out fails before the work, naming why: it is checked before the weights are even
+     * looked at, so a missing model directory is not what these runs report.
+     */
+    @Test
+    void anUnwritableOutputFailsBeforeTheWork() throws Exception {
+        Path file = Files.writeString(tmp.resolve("file.txt"), "x");
+        String missingWeights = tmp.resolve("no-model").toString();
+        String semantic = DEMO.resolve("example_semantic.npy").toString();
+        String[][] outs = {
+            {file.resolve("t.npy").toString(), "not a directory"},
+            {tmp.resolve("no/such/dir/t.npy").toString(), "no such file or directory"},
+            {tmp.toString(), "is a directory"},
+        };
+        for (String[] out : outs) {
+            Run r = run("generate", "--weights", missingWeights, "--semantic", semantic, "--out", out[0]);
+            assertEquals(1, r.code());
+            assertTrue(r.err().contains("error: cannot write " + out[0] + ": " + out[1]), r.err());
+
+            r = run("logits", "--weights", missingWeights, "--semantic", semantic, "--acoustic",
+                    DEMO.resolve("example_acoustic.npy").toString(), "--level", "0", "--out", out[0]);
+            assertEquals(1, r.code());
+            assertTrue(r.err().contains("error: cannot write " + out[0] + ": " + out[1]), r.err());
+        }
+        Run r = run("convert", "--in", tmp.resolve("missing.pt").toString(), "--out", file.resolve("model").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot write " + file.resolve("model") + ": not a directory"), r.err());
+        try (var left = Files.list(tmp)) {
+            assertEquals(java.util.List.of(file), left.toList(), "the checks leave nothing behind");
+        }
+    }
+
+    @Test
     void generateWritesEveryTokenWithAndWithoutAPrompt() throws Exception {
         Path out = tmp.resolve("tokens.npy");
         Run r = run("generate", "--weights", DEMO.toString(), "--semantic", DEMO.resolve("example_semantic.npy").toString(),
