@@ -19,6 +19,7 @@ import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Npy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code generate}: acoustic tokens from semantic tokens with the paper's decoder. */
@@ -64,13 +65,8 @@ final class GenerateCommand extends OutputCommand {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--window", defaultValue = "1500", description = "Frames per window for long inputs, prompt included "
-            + "(default: ${DEFAULT-VALUE}).")
-    int window;
-
-    @Option(names = "--window-prompt", defaultValue = "150", description = "Frames of the previous window that prompt the "
-            + "next (default: ${DEFAULT-VALUE}).")
-    int windowPrompt;
+    @Mixin
+    WindowOptions windows;
 
     @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = BackendNames.class)
@@ -107,8 +103,9 @@ final class GenerateCommand extends OutputCommand {
                 checkTruthShape(truthTokens, truth, semantics.size(),
                         semantics.get(0).length * model.config().semanticRateRatio(), model.config().numQuantizers());
             }
-            ProgressBar bar = System.console() != null ? new ProgressBar(System.err) : null;
             long t0 = System.nanoTime();
+            ProgressBar bar = System.console() != null
+                    ? new ProgressBar(System.err, config.steps().forLevels(model.config().numQuantizers()), t0) : null;
             int[] passes = {0};
             ProgressListener listener = p -> {
                 passes[0] = p.passesDone();
@@ -133,6 +130,7 @@ final class GenerateCommand extends OutputCommand {
             Npy.writeLongs(out, new int[] {tokens.batch(), frames, levels}, flat);
             out().printf(Locale.ROOT, "wrote %s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
                     out, tokens.batch(), frames, levels, passes[0], seconds, passes[0] / seconds, model.backendDescription());
+            String closing = AudioTime.closingLine(tokens.batch(), frames, seconds);
             if (truthTokens != null) {
                 double[] acc = accuracyPerLevel(truthTokens, truth, tokens.batch(), frames, levels, flat);
                 StringBuilder line = new StringBuilder("accuracy per level vs truth:");
@@ -141,6 +139,7 @@ final class GenerateCommand extends OutputCommand {
                 }
                 out().println(line.append(" (").append(out).append(" vs ").append(truth).append(")"));
             }
+            out().println(closing);
         }
         return 0;
     }
@@ -157,7 +156,7 @@ final class GenerateCommand extends OutputCommand {
             };
         }
         return c.withTemperature(temperature).withTopK(topK).withChoiceTemperature(choiceTemperature).withSeed(seed)
-                .withWindow(window, windowPrompt);
+                .withWindow(windows.window, windows.windowPrompt);
     }
 
     /**
@@ -259,20 +258,24 @@ final class GenerateCommand extends OutputCommand {
         return prompts;
     }
 
-    /** A one-line progress bar on a terminal's stderr. */
+    /** A {@link ProgressLine} on a terminal's stderr, rewritten in place after every pass. */
     private static final class ProgressBar {
-        private static final int WIDTH = 30;
         private final PrintStream err;
+        private final int[] iterations;
+        private final long startNanos;
+        private int lastLength;
 
-        ProgressBar(PrintStream err) {
+        ProgressBar(PrintStream err, int[] iterations, long startNanos) {
             this.err = err;
+            this.iterations = iterations;
+            this.startNanos = startNanos;
         }
 
         void show(org.soundstorm4j.Progress p) {
-            int filled = WIDTH * p.passesDone() / Math.max(1, p.passesTotal());
-            String window = p.windows() > 1 ? String.format("window %d/%d ", p.window() + 1, p.windows()) : "";
-            err.printf("\r[%s%s] %d/%d passes, %slevel %d iteration %d ", "#".repeat(filled), " ".repeat(WIDTH - filled),
-                    p.passesDone(), p.passesTotal(), window, p.level(), p.iteration() + 1);
+            String line = ProgressLine.format(p, iterations, (System.nanoTime() - startNanos) / 1e9);
+            // blanks over the end of a longer previous line
+            err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
+            lastLength = line.length();
             err.flush();
         }
 

@@ -74,6 +74,9 @@ class CliTest {
                 "--truth", TRAINED.resolve("example_truth.npy").toString(), "--seed", "42", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("tokens [8, 100, 4] int64, 19 forward passes"), r.out());
+        // the closing line: 8 x 100 frames at 50 Hz are 16 s of audio
+        assertTrue(r.out().matches("(?s).*\\n16\\.00 s of audio \\(8 x 100 frames at 50 Hz\\) in [0-9.]+ s: "
+                + "real-time factor [0-9.]+ \\(generation time / audio time.*\\)\\R$"), r.out());
         java.util.regex.Matcher m = java.util.regex.Pattern
                 .compile("accuracy per level vs truth: ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) \\(").matcher(r.out());
         assertTrue(m.find(), r.out());
@@ -289,6 +292,18 @@ class CliTest {
         Map<?, ?> json = (Map<?, ?>) Json.parse(r.out().trim());
         assertEquals(19L, json.get("passes"));
         assertTrue(((Number) json.get("passes_per_s")).doubleValue() > 0, r.out());
+    }
+
+    @Test
+    void benchGenerateGoesWindowByWindowLikeGenerate() {
+        // 40 frames in windows of 24 with 4 frames of prompt: 24, then 20 more -> two windows
+        Run r = run("bench", "--weights", DEMO.toString(), "--frames", "40", "--generate", "--window", "24",
+                "--window-prompt", "4", "--warmup", "0", "--repeats", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<?, ?> json = (Map<?, ?>) Json.parse(r.out().trim());
+        assertEquals(2L, json.get("windows"));
+        assertEquals(38L, json.get("passes"));
+        assertTrue(((Number) json.get("real_time_factor")).doubleValue() > 0, r.out());
     }
 
     @Test
