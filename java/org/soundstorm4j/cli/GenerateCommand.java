@@ -130,7 +130,6 @@ final class GenerateCommand extends OutputCommand {
             Npy.writeLongs(out, new int[] {tokens.batch(), frames, levels}, flat);
             out().printf(Locale.ROOT, "wrote %s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
                     out, tokens.batch(), frames, levels, passes[0], seconds, passes[0] / seconds, model.backendDescription());
-            String closing = AudioTime.closingLine(tokens.batch(), frames, seconds);
             if (truthTokens != null) {
                 double[] acc = accuracyPerLevel(truthTokens, truth, tokens.batch(), frames, levels, flat);
                 StringBuilder line = new StringBuilder("accuracy per level vs truth:");
@@ -139,7 +138,7 @@ final class GenerateCommand extends OutputCommand {
                 }
                 out().println(line.append(" (").append(out).append(" vs ").append(truth).append(")"));
             }
-            out().println(closing);
+            out().println(AudioTime.closingLine(tokens.batch(), frames, seconds));
         }
         return 0;
     }
