@@ -77,7 +77,8 @@ final class VectorApiRelaunch {
 
     /**
      * In the child: exits when the parent JVM is gone. A parent killed with SIGKILL runs no
-     * shutdown hook, and the child would otherwise finish the work nobody waits for.
+     * shutdown hook, and the child would otherwise finish the work nobody waits for. The JDK
+     * polls a process that is not its child, every 0.3 s at first and at most every 5 s.
      */
     static void exitWithParent() {
         ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
