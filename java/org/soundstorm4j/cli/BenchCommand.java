@@ -17,6 +17,7 @@ import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code bench}: forward-pass or whole-generation time on random tokens, median and spread after warm-up. */
@@ -52,14 +53,15 @@ final class BenchCommand extends OutputCommand {
     boolean profile;
 
     @Option(names = "--generate", description = "Time whole generations (frames / semantic rate ratio random "
-            + "semantic ids per sequence) instead of single forward passes.")
+            + "semantic ids per sequence) instead of single forward passes; more than --window frames are generated "
+            + "window by window, as generate does.")
     boolean generate;
+
+    @Mixin
+    WindowOptions windows;
 
     @Option(names = "--preset", defaultValue = "paper", description = "With --generate: paper or fast (default: ${DEFAULT-VALUE}).")
     String preset;
-
-    /** Codec frames per second of audio (SoundStream and SpeechTokenizer both run at 50 Hz). */
-    private static final double FRAME_RATE_HZ = 50.0;
 
     /** Median, min and max of timed runs, in milliseconds. */
     private record Timing(double median, double min, double max) {
@@ -144,29 +146,37 @@ final class BenchCommand extends OutputCommand {
                 throw new IllegalArgumentException("--frames must be a multiple of the semantic rate ratio "
                         + c.semanticRateRatio());
             }
-            config = config.withWindow(Math.max(frames, 2), 0);
+            // the windows generate would use, so that the time is that of a real run of this length
+            config = config.withWindow(windows.window, windows.windowPrompt);
             Random random = new Random(1234);
             List<Utterance> utterances = new ArrayList<>();
             for (int b = 0; b < batch; b++) {
                 utterances.add(Utterance.of(random.ints(frames / c.semanticRateRatio(), 0, c.numSemanticTokens()).toArray()));
             }
             int[] passes = {0};
+            int[] windowCount = {0};
             GenerationConfig cfg = config;
-            Timing t = time(() -> model.generate(utterances, cfg, p -> passes[0] = p.passesTotal()), () -> { });
+            Timing t = time(() -> model.generate(utterances, cfg, p -> {
+                passes[0] = p.passesTotal();
+                windowCount[0] = p.windows();
+            }), () -> { });
             double passesPerSecond = passes[0] / (t.median() / 1000);
-            double realTime = batch * frames / FRAME_RATE_HZ / (t.median() / 1000);
+            double realTimeFactor = AudioTime.realTimeFactor(t.median() / 1000, (long) batch * frames);
             if (json) {
                 out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
-                                + "\"preset\": \"%s\", \"passes\": %d, \"repeats\": %d, \"generation_ms_median\": %.3f, "
-                                + "\"generation_ms_min\": %.3f, \"generation_ms_max\": %.3f, \"passes_per_s\": %.3f, "
-                                + "\"audio_s_per_s\": %.3f%s}%n", model.backendName(),
-                        model.backendDescription().replace("\"", "'"), frames, batch, preset, passes[0], repeats,
-                        t.median(), t.min(), t.max(), passesPerSecond, realTime, deviceMemoryJson(backend));
+                                + "\"preset\": \"%s\", \"windows\": %d, \"passes\": %d, \"repeats\": %d, "
+                                + "\"generation_ms_median\": %.3f, \"generation_ms_min\": %.3f, \"generation_ms_max\": %.3f, "
+                                + "\"passes_per_s\": %.3f, \"audio_s_per_s\": %.3f, \"real_time_factor\": %.4f%s}%n",
+                        model.backendName(), model.backendDescription().replace("\"", "'"), frames, batch, preset,
+                        windowCount[0], passes[0], repeats, t.median(), t.min(), t.max(), passesPerSecond,
+                        1 / realTimeFactor, realTimeFactor, deviceMemoryJson(backend));
             } else {
-                out().printf(Locale.ROOT, "%s%ngeneration (%s preset, %d passes), %d x %d frames: median %.1f ms (min %.1f, "
-                                + "max %.1f) over %d runs after %d warm-up; %.2f passes/s, %.2f s of %.0f Hz audio per second%n",
-                        model.backendDescription(), preset, passes[0], batch, frames, t.median(), t.min(), t.max(), repeats,
-                        warmup, passesPerSecond, realTime, FRAME_RATE_HZ);
+                out().printf(Locale.ROOT, "%s%ngeneration (%s preset, %d passes in %d window%s), %d x %d frames: median %.1f ms "
+                                + "(min %.1f, max %.1f) over %d runs after %d warm-up; %.2f passes/s, %.2f s of %.0f Hz audio "
+                                + "per second, real-time factor %.4f%n",
+                        model.backendDescription(), preset, passes[0], windowCount[0], windowCount[0] == 1 ? "" : "s", batch,
+                        frames, t.median(), t.min(), t.max(), repeats, warmup, passesPerSecond, 1 / realTimeFactor,
+                        AudioTime.FRAME_RATE_HZ, realTimeFactor);
                 out().print(deviceMemoryText(backend));
             }
         }

@@ -1,13 +1,13 @@
 package org.soundstorm4j.cli;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import org.soundstorm4j.io.AtomicFiles;
+import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.InferenceOptions;
 import org.soundstorm4j.model.ModelConfig;
@@ -45,6 +45,7 @@ final class ConvertCommand extends OutputCommand {
 
     @Override
     public Integer call() {
+        checkCanCreateDirectory(out);
         DType stored = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
             case "bf16" -> DType.BF16;
@@ -80,7 +81,7 @@ final class ConvertCommand extends OutputCommand {
                     }
                 });
             } catch (IOException e) {
-                throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
+                throw IoErrors.cannotWrite(out, e);
             }
             out().printf("wrote %s: %d tensors, %,d parameters, %s%n", out, TensorNames.expected(c).size(),
                     c.parameterCount(), stored.safetensorsName());

@@ -2,7 +2,6 @@ package org.soundstorm4j.cli;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,9 +15,11 @@ import org.soundstorm4j.SoundStorm;
 import org.soundstorm4j.StepPlan;
 import org.soundstorm4j.Utterance;
 import org.soundstorm4j.io.IntArray;
+import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Npy;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code generate}: acoustic tokens from semantic tokens with the paper's decoder. */
@@ -64,13 +65,8 @@ final class GenerateCommand extends OutputCommand {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--window", defaultValue = "1500", description = "Frames per window for long inputs, prompt included "
-            + "(default: ${DEFAULT-VALUE}).")
-    int window;
-
-    @Option(names = "--window-prompt", defaultValue = "150", description = "Frames of the previous window that prompt the "
-            + "next (default: ${DEFAULT-VALUE}).")
-    int windowPrompt;
+    @Mixin
+    WindowOptions windows;
 
     @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = BackendNames.class)
@@ -85,6 +81,7 @@ final class GenerateCommand extends OutputCommand {
 
     @Override
     public Integer call() {
+        checkCanWrite(out);
         GenerationConfig config = config();
         List<int[]> semantics = readIds(semantic, "--semantic");
         List<Utterance> utterances = new ArrayList<>();
@@ -106,8 +103,9 @@ final class GenerateCommand extends OutputCommand {
                 checkTruthShape(truthTokens, truth, semantics.size(),
                         semantics.get(0).length * model.config().semanticRateRatio(), model.config().numQuantizers());
             }
-            ProgressBar bar = System.console() != null ? new ProgressBar(System.err) : null;
             long t0 = System.nanoTime();
+            ProgressBar bar = System.console() != null
+                    ? new ProgressBar(System.err, config.steps().forLevels(model.config().numQuantizers()), t0) : null;
             int[] passes = {0};
             ProgressListener listener = p -> {
                 passes[0] = p.passesDone();
@@ -140,6 +138,7 @@ final class GenerateCommand extends OutputCommand {
                 }
                 out().println(line.append(" (").append(out).append(" vs ").append(truth).append(")"));
             }
+            out().println(AudioTime.closingLine(tokens.batch(), frames, seconds));
         }
         return 0;
     }
@@ -156,7 +155,7 @@ final class GenerateCommand extends OutputCommand {
             };
         }
         return c.withTemperature(temperature).withTopK(topK).withChoiceTemperature(choiceTemperature).withSeed(seed)
-                .withWindow(window, windowPrompt);
+                .withWindow(windows.window, windows.windowPrompt);
     }
 
     /**
@@ -221,7 +220,7 @@ final class GenerateCommand extends OutputCommand {
         try {
             text = Files.readString(file).strip();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + option + " " + file, e);
+            throw IoErrors.cannotRead(option + " " + file, e);
         }
         if (text.isEmpty()) {
             throw new IllegalArgumentException(option + " " + file + " holds no ids");
@@ -258,20 +257,24 @@ final class GenerateCommand extends OutputCommand {
         return prompts;
     }
 
-    /** A one-line progress bar on a terminal's stderr. */
+    /** A {@link ProgressLine} on a terminal's stderr, rewritten in place after every pass. */
     private static final class ProgressBar {
-        private static final int WIDTH = 30;
         private final PrintStream err;
+        private final int[] iterations;
+        private final long startNanos;
+        private int lastLength;
 
-        ProgressBar(PrintStream err) {
+        ProgressBar(PrintStream err, int[] iterations, long startNanos) {
             this.err = err;
+            this.iterations = iterations;
+            this.startNanos = startNanos;
         }
 
         void show(org.soundstorm4j.Progress p) {
-            int filled = WIDTH * p.passesDone() / Math.max(1, p.passesTotal());
-            String window = p.windows() > 1 ? String.format("window %d/%d ", p.window() + 1, p.windows()) : "";
-            err.printf("\r[%s%s] %d/%d passes, %slevel %d iteration %d ", "#".repeat(filled), " ".repeat(WIDTH - filled),
-                    p.passesDone(), p.passesTotal(), window, p.level(), p.iteration() + 1);
+            String line = ProgressLine.format(p, iterations, (System.nanoTime() - startNanos) / 1e9);
+            // blanks over the end of a longer previous line
+            err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
+            lastLength = line.length();
             err.flush();
         }
 

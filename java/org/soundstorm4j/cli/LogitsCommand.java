@@ -42,6 +42,7 @@ final class LogitsCommand extends OutputCommand {
 
     @Override
     public Integer call() {
+        checkCanWrite(out);
         IntArray sem = Npy.readInts(semantic);
         IntArray ac = Npy.readInts(acoustic);
         int[] semShape = sem.shape().length == 1 ? new int[] {1, sem.shape()[0]} : sem.shape();

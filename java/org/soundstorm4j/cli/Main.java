@@ -15,6 +15,9 @@ public final class Main {
         if (VectorApiRelaunch.wanted()) {
             System.exit(VectorApiRelaunch.run(args));
         }
+        if (VectorApiRelaunch.isChild()) {
+            VectorApiRelaunch.exitWithParent();
+        }
         CommandLine cl = commandLine();
         int code = cl.execute(args);
         cl.getOut().flush();

@@ -5,6 +5,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code java -jar soundstorm4j.jar} cannot put the incubating Vector API module in the boot layer
@@ -12,10 +13,17 @@ import java.util.List;
  * slower scalar kernels. So the command line re-runs itself once in a child JVM with
  * {@code --add-modules jdk.incubator.vector}, passing on its arguments, standard streams and
  * exit code. Set {@code SOUNDSTORM4J_NO_RELAUNCH=1} to stay on the scalar path instead.
+ *
+ * <p>The two JVMs stop together: a signal that ends the parent (SIGTERM, SIGINT, SIGHUP) ends
+ * the child through the parent's shutdown hook, and a child whose parent is gone without one
+ * (SIGKILL, a crash) exits by itself. Either way the child's shutdown removes the file it was
+ * writing, so a stopped command leaves no output (see {@link org.soundstorm4j.io.AtomicFiles}).
  */
 final class VectorApiRelaunch {
     static final String MODULE = "jdk.incubator.vector";
     private static final String MARKER = "soundstorm4j.relaunched";
+    /** How long a stopping parent waits for the child's shutdown before killing it. */
+    private static final long CHILD_STOP_SECONDS = 10;
 
     private VectorApiRelaunch() {
     }
@@ -23,7 +31,7 @@ final class VectorApiRelaunch {
     /** True when the Vector API is missing, this is not already the child, and relaunching is allowed. */
     static boolean wanted() {
         return ModuleLayer.boot().findModule(MODULE).isEmpty()
-                && System.getProperty(MARKER) == null
+                && !isChild()
                 && System.getenv("SOUNDSTORM4J_NO_RELAUNCH") == null
                 && jarPath() != null;
     }
@@ -49,6 +57,9 @@ final class VectorApiRelaunch {
         command.addAll(List.of(args));
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();
+            // Without this, kill -TERM on this JVM would leave the child running to the end,
+            // writing --out after the user stopped the command.
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(child), "stop-child-jvm"));
             return child.waitFor();
         } catch (IOException e) {
             throw new IllegalStateException("cannot start a JVM with the Vector API (" + command.getFirst()
@@ -56,6 +67,39 @@ final class VectorApiRelaunch {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 130;
+        }
+    }
+
+    /** True in the child JVM that {@link #run} started. */
+    static boolean isChild() {
+        return System.getProperty(MARKER) != null;
+    }
+
+    /**
+     * In the child: exits when the parent JVM is gone. A parent killed with SIGKILL runs no
+     * shutdown hook, and the child would otherwise finish the work nobody waits for. The JDK
+     * polls a process that is not its child, every 0.3 s at first and at most every 5 s.
+     */
+    static void exitWithParent() {
+        ProcessHandle.current().parent().ifPresent(parent -> parent.onExit().thenRun(() -> {
+            System.err.println("error: the launching JVM (pid " + parent.pid() + ") is gone; stopping");
+            System.exit(1);
+        }));
+    }
+
+    /** Asks the child to shut down (SIGTERM, so its shutdown hooks run), then kills it if it does not. */
+    private static void stop(Process child) {
+        if (!child.isAlive()) {
+            return;
+        }
+        child.destroy();
+        try {
+            if (!child.waitFor(CHILD_STOP_SECONDS, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+        } catch (InterruptedException e) {
+            child.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
     }
 

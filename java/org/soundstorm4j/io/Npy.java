@@ -1,7 +1,6 @@
 package org.soundstorm4j.io;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -127,7 +126,7 @@ public final class Npy {
             }
             return body.read(header, channel, (int) count);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+            throw IoErrors.cannotRead(file, e);
         }
     }
 
@@ -195,7 +194,7 @@ public final class Npy {
                 }
             });
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw IoErrors.cannotWrite(file, e);
         }
     }
 

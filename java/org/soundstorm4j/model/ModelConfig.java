@@ -1,12 +1,12 @@
 package org.soundstorm4j.model;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Json;
 
 /**
@@ -77,7 +77,7 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
         try {
             text = Files.readString(configJson);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read model config " + configJson, e);
+            throw IoErrors.cannotRead("model config " + configJson, e);
         }
         try {
             return fromJson(text);

@@ -1,7 +1,6 @@
 package org.soundstorm4j.weights;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Json;
 import org.soundstorm4j.io.JsonException;
 
@@ -67,7 +67,7 @@ public final class SafeTensors implements NamedTensors {
             return parse(file, arena, whole);
         } catch (IOException e) {
             arena.close();
-            throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
+            throw IoErrors.cannotRead(file, e);
         } catch (RuntimeException e) {
             arena.close();
             throw e;

@@ -1,7 +1,6 @@
 package org.soundstorm4j.weights;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -13,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.soundstorm4j.io.AtomicFiles;
+import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Json;
 
 /**
@@ -115,7 +115,7 @@ public final class SafeTensorsWriter {
                 }
             });
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+            throw IoErrors.cannotWrite(file, e);
         }
     }
 

@@ -74,6 +74,9 @@ class CliTest {
                 "--truth", TRAINED.resolve("example_truth.npy").toString(), "--seed", "42", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("tokens [8, 100, 4] int64, 19 forward passes"), r.out());
+        // the closing line: 8 x 100 frames at 50 Hz are 16 s of audio
+        assertTrue(r.out().matches("(?s).*\\n16\\.00 s of audio \\(8 x 100 frames at 50 Hz\\) in [0-9.]+ s: "
+                + "real-time factor [0-9.]+ \\(generation time / audio time.*\\)\\R$"), r.out());
         java.util.regex.Matcher m = java.util.regex.Pattern
                 .compile("accuracy per level vs truth: ([0-9.]+) ([0-9.]+) ([0-9.]+) ([0-9.]+) \\(").matcher(r.out());
         assertTrue(m.find(), r.out());
@@ -132,6 +135,60 @@ class CliTest {
         r = run("bench", "--weights", DEMO.toString(), "--frames", "8", "--backend", "tpu");
         assertEquals(1, r.code());
         assertTrue(r.err().contains("unknown backend 'tpu'"), r.err());
+    }
+
+    @Test
+    void ioErrorsSayWhy() throws Exception {
+        Path missing = tmp.resolve("nope.npy");
+        Run r = run("generate", "--weights", DEMO.toString(), "--semantic", missing.toString(), "--out",
+                tmp.resolve("t.npy").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot read " + missing + ": no such file or directory"), r.err());
+
+        Path directory = Files.createDirectory(tmp.resolve("dir.npy"));
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", directory.toString(), "--out",
+                tmp.resolve("t.npy").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot read " + directory + ": is a directory"), r.err());
+
+        Path text = Files.writeString(tmp.resolve("missing.txt"), "");
+        Files.delete(text);
+        r = run("generate", "--weights", DEMO.toString(), "--semantic", text.toString(), "--out",
+                tmp.resolve("t.npy").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot read --semantic " + text + ": no such file or directory"), r.err());
+    }
+
+    /**
+     * A bad --out fails before the work, naming why: it is checked before the weights are even
+     * looked at, so a missing model directory is not what these runs report.
+     */
+    @Test
+    void anUnwritableOutputFailsBeforeTheWork() throws Exception {
+        Path file = Files.writeString(tmp.resolve("file.txt"), "x");
+        String missingWeights = tmp.resolve("no-model").toString();
+        String semantic = DEMO.resolve("example_semantic.npy").toString();
+        String[][] outs = {
+            {file.resolve("t.npy").toString(), "not a directory"},
+            {tmp.resolve("no/such/dir/t.npy").toString(), "no such file or directory"},
+            {tmp.toString(), "is a directory"},
+        };
+        for (String[] out : outs) {
+            Run r = run("generate", "--weights", missingWeights, "--semantic", semantic, "--out", out[0]);
+            assertEquals(1, r.code());
+            assertTrue(r.err().contains("error: cannot write " + out[0] + ": " + out[1]), r.err());
+
+            r = run("logits", "--weights", missingWeights, "--semantic", semantic, "--acoustic",
+                    DEMO.resolve("example_acoustic.npy").toString(), "--level", "0", "--out", out[0]);
+            assertEquals(1, r.code());
+            assertTrue(r.err().contains("error: cannot write " + out[0] + ": " + out[1]), r.err());
+        }
+        Run r = run("convert", "--in", tmp.resolve("missing.pt").toString(), "--out", file.resolve("model").toString());
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("error: cannot write " + file.resolve("model") + ": not a directory"), r.err());
+        try (var left = Files.list(tmp)) {
+            assertEquals(java.util.List.of(file), left.toList(), "the checks leave nothing behind");
+        }
     }
 
     @Test
@@ -235,6 +292,18 @@ class CliTest {
         Map<?, ?> json = (Map<?, ?>) Json.parse(r.out().trim());
         assertEquals(19L, json.get("passes"));
         assertTrue(((Number) json.get("passes_per_s")).doubleValue() > 0, r.out());
+    }
+
+    @Test
+    void benchGenerateGoesWindowByWindowLikeGenerate() {
+        // 40 frames in windows of 24 with 4 frames of prompt: 24, then 20 more -> two windows
+        Run r = run("bench", "--weights", DEMO.toString(), "--frames", "40", "--generate", "--window", "24",
+                "--window-prompt", "4", "--warmup", "0", "--repeats", "1", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<?, ?> json = (Map<?, ?>) Json.parse(r.out().trim());
+        assertEquals(2L, json.get("windows"));
+        assertEquals(38L, json.get("passes"));
+        assertTrue(((Number) json.get("real_time_factor")).doubleValue() > 0, r.out());
     }
 
     @Test
