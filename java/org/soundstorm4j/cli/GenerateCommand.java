@@ -212,7 +212,7 @@ final class GenerateCommand extends OutputCommand {
             }
             List<int[]> rows = new ArrayList<>();
             for (int b = 0; b < a.dim(0); b++) {
-                rows.add(Arrays.copyOfRange(a.data(), b * a.dim(1), (b + 1) * a.dim(1)));
+                rows.add(a.slice(b).toVector());
             }
             return rows;
         }
@@ -240,19 +240,16 @@ final class GenerateCommand extends OutputCommand {
 
     private static List<int[][]> readPromptTokens(Path file) {
         IntArray a = Npy.readInts(file);
-        int[] shape = a.rank() == 2 ? new int[] {1, a.dim(0), a.dim(1)} : a.shape();
-        if (shape.length != 3) {
+        if (a.rank() != 2 && a.rank() != 3) {
             throw new IllegalArgumentException("--prompt-acoustic " + file + ": expected [frames, Q] or [batch, frames, Q], "
                     + "got " + Arrays.toString(a.shape()));
         }
+        if (a.rank() == 2) {
+            return List.<int[][]>of(a.toMatrix());
+        }
         List<int[][]> prompts = new ArrayList<>();
-        for (int b = 0; b < shape[0]; b++) {
-            int[][] p = new int[shape[1]][];
-            for (int t = 0; t < shape[1]; t++) {
-                int from = (b * shape[1] + t) * shape[2];
-                p[t] = Arrays.copyOfRange(a.data(), from, from + shape[2]);
-            }
-            prompts.add(p);
+        for (int b = 0; b < a.dim(0); b++) {
+            prompts.add(a.slice(b).toMatrix());
         }
         return prompts;
     }
