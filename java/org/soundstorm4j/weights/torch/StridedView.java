@@ -2,7 +2,9 @@ package org.soundstorm4j.weights.torch;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.Arrays;
+import org.soundstorm4j.weights.MappingFault;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
 
@@ -17,11 +19,11 @@ final class StridedView {
     }
 
     /**
-     * @param where names the file in errors
-     * @param name  the tensor's state_dict key
+     * @param file the checkpoint, named in errors
+     * @param name the tensor's state_dict key
      */
-    static TensorView of(String where, String name, TorchTensor t, Arena arena) {
-        String what = where + ": tensor '" + name + "'";
+    static TensorView of(Path file, String name, TorchTensor t, Arena arena) {
+        String what = file + ": tensor '" + name + "'";
         long[] shape = t.shape();
         long[] stride = t.stride();
         TorchStorage s = t.storage();
@@ -53,13 +55,25 @@ final class StridedView {
         }
         long size = s.dtype().byteSize();
         if (contiguous(shape, stride)) {
-            return new TensorView(name, s.dtype(), shape, s.bytes().asSlice(t.offset() * size, count * size));
+            return new TensorView(name, s.dtype(), shape, s.bytes().asSlice(t.offset() * size, count * size), file);
         }
         MemorySegment out = arena.allocate(count * size, size);
+        try {
+            gather(s.bytes(), t.offset(), shape, stride, size, out);
+        } catch (InternalError e) {
+            throw MappingFault.of(file, e);
+        }
+        return new TensorView(name, s.dtype(), shape, out, file);
+    }
+
+    /** Copies the strided elements of {@code storage} into {@code out} in C order. */
+    private static void gather(MemorySegment storage, long offset, long[] shape, long[] stride, long size,
+                               MemorySegment out) {
+        long count = out.byteSize() / size;
         long[] index = new long[shape.length];
-        long src = t.offset();
+        long src = offset;
         for (long i = 0; i < count; i++) {
-            MemorySegment.copy(s.bytes(), src * size, out, i * size, size);
+            MemorySegment.copy(storage, src * size, out, i * size, size);
             // Odometer over the C-order index; src follows it by strides.
             for (int d = shape.length - 1; d >= 0; d--) {
                 index[d]++;
@@ -71,7 +85,6 @@ final class StridedView {
                 index[d] = 0;
             }
         }
-        return new TensorView(name, s.dtype(), shape, out);
     }
 
     /** C order: each stride is the product of the sizes after it (dimensions of size 1 may have any stride). */

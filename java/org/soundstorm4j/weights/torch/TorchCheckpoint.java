@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.soundstorm4j.weights.MappingFault;
 import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
@@ -64,6 +65,9 @@ public final class TorchCheckpoint implements NamedTensors {
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        } catch (InternalError e) { // the file shrank while its header was read
+            arena.close();
+            throw MappingFault.of(file, e);
         }
     }
 
@@ -100,7 +104,7 @@ public final class TorchCheckpoint implements NamedTensors {
                         + PickleReader.describe(e.getValue()) + ", not a tensor (not a plain state_dict; a training"
                         + " checkpoint's model weights must be saved alone, e.g. torch.save(model.state_dict(), path))");
             }
-            tensors.put(name, StridedView.of(file.toString(), name, t, arena));
+            tensors.put(name, StridedView.of(file, name, t, arena));
         }
         List<String> notes = new ArrayList<>();
         if (dict instanceof PickleOrderedDict od) {
