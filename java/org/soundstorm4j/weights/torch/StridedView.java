@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.soundstorm4j.weights.DType;
 import org.soundstorm4j.weights.MappingFault;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
@@ -19,10 +20,15 @@ final class StridedView {
     }
 
     /**
+     * Checks {@code t}'s layout against its storage without reading either: ranks agree, no size
+     * or stride is negative, and the element count, byte size and furthest element reached are
+     * computed without overflow and lie inside the storage.
+     *
      * @param file the checkpoint, named in errors
      * @param name the tensor's state_dict key
+     * @return the tensor's size in bytes once in C order (what {@link #of} may allocate)
      */
-    static TensorView of(Path file, String name, TorchTensor t, Arena arena) {
+    static long check(Path file, String name, TorchTensor t) {
         String what = file + ": tensor '" + name + "'";
         long[] shape = t.shape();
         long[] stride = t.stride();
@@ -33,6 +39,7 @@ final class StridedView {
         }
         long count = 1;
         long last = t.offset();
+        long bytes;
         try {
             for (int i = 0; i < shape.length; i++) {
                 if (shape[i] < 0 || stride[i] < 0) {
@@ -44,26 +51,39 @@ final class StridedView {
                     last = Math.addExact(last, Math.multiplyExact(shape[i] - 1, stride[i]));
                 }
             }
+            bytes = Math.multiplyExact(count, (long) s.dtype().byteSize());
         } catch (ArithmeticException e) {
             throw new WeightsException(what + ": shape " + Arrays.toString(shape) + " stride " + Arrays.toString(stride)
-                    + " overflows 64-bit indexing");
+                    + " of " + s.dtype() + " overflows 64-bit indexing");
         }
         if (t.offset() < 0 || t.offset() > s.numel() || (count > 0 && last >= s.numel())) {
             throw new WeightsException(what + ": storage offset " + t.offset() + ", shape " + Arrays.toString(shape)
                     + ", stride " + Arrays.toString(stride) + " reach element " + (count > 0 ? last : t.offset())
-                    + ", out of range of its storage " + s.entry() + " of " + s.numel() + " elements");
+                    + ", out of range of its storage " + s.entry().name() + " of " + s.numel() + " elements");
         }
-        long size = s.dtype().byteSize();
+        return bytes;
+    }
+
+    /**
+     * The C-order view of {@code t} (already {@link #check checked}) over {@code storage}, its
+     * storage's bytes: a slice of them if contiguous, else a gathered copy from {@code arena}.
+     */
+    static TensorView of(Path file, String name, TorchTensor t, MemorySegment storage, Arena arena) {
+        long[] shape = t.shape();
+        long[] stride = t.stride();
+        DType dtype = t.storage().dtype();
+        long size = dtype.byteSize();
+        long bytes = check(file, name, t);
         if (contiguous(shape, stride)) {
-            return new TensorView(name, s.dtype(), shape, s.bytes().asSlice(t.offset() * size, count * size), file);
+            return new TensorView(name, dtype, shape, storage.asSlice(t.offset() * size, bytes), file);
         }
-        MemorySegment out = arena.allocate(count * size, size);
+        MemorySegment out = arena.allocate(bytes, size);
         try {
-            gather(s.bytes(), t.offset(), shape, stride, size, out);
+            gather(storage, t.offset(), shape, stride, size, out);
         } catch (InternalError e) {
             throw MappingFault.of(file, e);
         }
-        return new TensorView(name, s.dtype(), shape, out, file);
+        return new TensorView(name, dtype, shape, out, file);
     }
 
     /** Copies the strided elements of {@code storage} into {@code out} in C order. */

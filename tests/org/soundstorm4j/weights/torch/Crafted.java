@@ -9,13 +9,15 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.function.Executable;
@@ -100,7 +102,7 @@ final class Crafted {
          * {@code torch.<storageClass>} of {@code numel} elements in entry {@code archive/data/<key>}.
          */
         Pickle tensor(String storageClass, String key, long numel, long offset, long[] size, long[] stride) {
-            global("torch._utils", "_rebuild_tensor_v2").op('(');
+            global("torch._utils", "_rebuild_tensor_v2").op('(', '('); // the arguments, then the persistent id
             str("storage").global("torch", storageClass).str(key).str("cpu").integer(numel).op('t', 'Q');
             integer(offset).ints(size).ints(stride).op(0x89);
             return global("collections", "OrderedDict").op(')', 'R', 't', 'R');
@@ -138,14 +140,132 @@ final class Crafted {
         return file;
     }
 
-    /** A deflated entry of {@code repeats} copies of {@code block}, streamed (a bomb larger than the heap). */
-    static void deflatedRepeat(ZipOutputStream zip, String name, byte[] block, long repeats) throws IOException {
-        zip.setLevel(Deflater.BEST_COMPRESSION);
-        zip.putNextEntry(new ZipEntry(name));
-        for (long i = 0; i < repeats; i++) {
-            zip.write(block);
+    /**
+     * A zip entry as it will be written: {@code data} is the entry's bytes as stored (deflate
+     * data when {@code deflated}), {@code size} and {@code crc} those of its inflated content.
+     */
+    record RawEntry(String name, boolean deflated, byte[] data, long size, long crc) {
+        static RawEntry stored(String name, byte[] data) {
+            CRC32 crc = new CRC32();
+            crc.update(data);
+            return new RawEntry(name, false, data, data.length, crc.getValue());
         }
-        zip.closeEntry();
+    }
+
+    /** Writes a zip archive of exactly these entries (no ZIP64, no data descriptors), as a bomb's maker would. */
+    static Path writeRaw(Path file, RawEntry... entries) {
+        ByteBuffer central = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            long offset = 0;
+            for (RawEntry e : entries) {
+                byte[] name = e.name().getBytes(StandardCharsets.US_ASCII);
+                ByteBuffer local = ByteBuffer.allocate(30 + name.length).order(ByteOrder.LITTLE_ENDIAN);
+                local.putInt(0x04034b50).putShort((short) 20).putShort((short) 0);
+                header(local, e, name.length).putShort((short) 0).put(name);
+                out.write(local.array());
+                out.write(e.data());
+                central.putInt(0x02014b50).putShort((short) 20).putShort((short) 20).putShort((short) 0);
+                header(central, e, name.length).putShort((short) 0).putShort((short) 0).putShort((short) 0)
+                        .putShort((short) 0).putInt(0).putInt((int) offset).put(name);
+                offset += local.capacity() + e.data().length;
+            }
+            ByteBuffer end = ByteBuffer.allocate(22).order(ByteOrder.LITTLE_ENDIAN);
+            end.putInt(0x06054b50).putShort((short) 0).putShort((short) 0).putShort((short) entries.length)
+                    .putShort((short) entries.length).putInt(central.position()).putInt((int) offset).putShort((short) 0);
+            out.write(central.array(), 0, central.position());
+            out.write(end.array());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
+    }
+
+    /** Method, time, date, CRC, sizes and name length: the fields local and central headers share. */
+    private static ByteBuffer header(ByteBuffer b, RawEntry e, int nameLength) {
+        return b.putShort((short) (e.deflated() ? 8 : 0)).putShort((short) 0).putShort((short) 0).putInt((int) e.crc())
+                .putInt(e.data().length).putInt((int) e.size()).putShort((short) nameLength);
+    }
+
+    /**
+     * A deflated entry of {@code prefix}, {@code run} copies of {@code value}, then {@code suffix},
+     * assembled as one fixed-Huffman deflate block: after one literal, each 258 copies are a single
+     * match at distance 1 (13 bits), so a gigabyte takes 6.5 MB and milliseconds to write.
+     */
+    static RawEntry deflatedRun(String name, byte[] prefix, byte value, long run, byte[] suffix) {
+        Bits bits = new Bits();
+        bits.lsbFirst(1, 1).lsbFirst(1, 2); // BFINAL, BTYPE = 01 (fixed Huffman codes)
+        CRC32 crc = new CRC32();
+        for (byte b : prefix) {
+            bits.literal(b);
+        }
+        crc.update(prefix);
+        long left = run;
+        if (left > 0) {
+            bits.literal(value);
+            left--;
+        }
+        for (; left >= 258; left -= 258) {
+            bits.msbFirst(0xC5, 8).msbFirst(0, 5); // length 258 (code 285), distance 1 (code 0)
+        }
+        for (; left > 0; left--) {
+            bits.literal(value);
+        }
+        for (byte b : suffix) {
+            bits.literal(b);
+        }
+        bits.msbFirst(0, 7); // end of block (code 256)
+        byte[] block = new byte[1 << 20];
+        Arrays.fill(block, value);
+        for (long done = 0; done < run; done += block.length) {
+            crc.update(block, 0, (int) Math.min(block.length, run - done));
+        }
+        crc.update(suffix);
+        return new RawEntry(name, true, bits.bytes(), prefix.length + run + suffix.length, crc.getValue());
+    }
+
+    /** A deflate bit stream: fields least significant bit first, Huffman codes most significant first. */
+    private static final class Bits {
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+        private int current;
+        private int used;
+
+        Bits lsbFirst(int value, int count) {
+            for (int i = 0; i < count; i++) {
+                bit((value >>> i) & 1);
+            }
+            return this;
+        }
+
+        Bits msbFirst(int code, int count) {
+            for (int i = count - 1; i >= 0; i--) {
+                bit((code >>> i) & 1);
+            }
+            return this;
+        }
+
+        /** A literal byte in the fixed code: 0..143 are 8 bits from 0x30, 144..255 are 9 bits from 0x190. */
+        Bits literal(byte b) {
+            int v = b & 0xFF;
+            return v < 144 ? msbFirst(0x30 + v, 8) : msbFirst(0x190 + v - 144, 9);
+        }
+
+        private void bit(int b) {
+            current |= b << used;
+            if (++used == 8) {
+                out.write(current);
+                current = 0;
+                used = 0;
+            }
+        }
+
+        byte[] bytes() {
+            if (used > 0) {
+                out.write(current);
+                current = 0;
+                used = 0;
+            }
+            return out.toByteArray();
+        }
     }
 
     private static void entry(ZipOutputStream zip, String name, byte[] data, boolean deflate) throws IOException {
