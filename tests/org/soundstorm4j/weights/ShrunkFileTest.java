@@ -5,11 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.soundstorm4j.weights.torch.TorchCheckpoint;
 
 /**
  * A weights file truncated while it is mapped (issue 14): reading a tensor whose pages are gone
@@ -31,6 +34,21 @@ class ShrunkFileTest {
                 channel.truncate(0);
             }
             WeightsException e = assertThrows(WeightsException.class, w::toFloats);
+            assertTrue(e.getMessage().contains(file + ": the file changed while it was open"), e.getMessage());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"transposed", "whole"})
+    void gatheringOrViewingATensorOfATruncatedCheckpointNamesTheFile(String tensor) throws Exception {
+        Path file = tmp.resolve("shrinks.pt");
+        Files.copy(Path.of(ShrunkFileTest.class.getResource("/torch/strided.pt").toURI()), file);
+        try (TorchCheckpoint pt = TorchCheckpoint.open(file)) {
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                channel.truncate(0);
+            }
+            // "transposed" is gathered on first use; "whole" views the mapping in place.
+            WeightsException e = assertThrows(WeightsException.class, () -> pt.tensor(tensor).toFloats());
             assertTrue(e.getMessage().contains(file + ": the file changed while it was open"), e.getMessage());
         }
     }

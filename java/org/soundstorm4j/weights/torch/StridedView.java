@@ -5,7 +5,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
 import org.soundstorm4j.weights.DType;
-import org.soundstorm4j.weights.MappingFault;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
 
@@ -78,11 +77,7 @@ final class StridedView {
             return new TensorView(name, dtype, shape, storage.asSlice(t.offset() * size, bytes), file);
         }
         MemorySegment out = arena.allocate(bytes, size);
-        try {
-            gather(storage, t.offset(), shape, stride, size, out);
-        } catch (InternalError e) {
-            throw MappingFault.of(file, e);
-        }
+        gather(storage, t.offset(), shape, stride, size, out);
         return new TensorView(name, dtype, shape, out, file);
     }
 

@@ -257,7 +257,11 @@ public final class TorchCheckpoint implements NamedTensors {
         TensorView view = views.get(name);
         if (view == null) {
             TorchTensor t = described(name);
-            view = StridedView.of(path, name, t, storageBytes(t.storage()), arena);
+            try {
+                view = StridedView.of(path, name, t, storageBytes(t.storage()), arena);
+            } catch (InternalError e) { // the file shrank since it was opened
+                throw MappingFault.of(path, e);
+            }
             views.put(name, view);
         }
         return view;

@@ -10,7 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
-import org.soundstorm4j.weights.MappingFault;
 import org.soundstorm4j.weights.WeightsException;
 
 /**
@@ -32,7 +31,7 @@ public final class ZipDirectory {
     private static final int MAX_EOCD_SEARCH = EOCD_SIZE + 0xFFFF;
     /** Inflated entries live in a byte[]. */
     private static final long MAX_INFLATED = Integer.MAX_VALUE - 8;
-    /** Compressed bytes copied out of the mapping per inflate step (zlib never reads the mapping itself). */
+    /** Compressed bytes copied out of the mapping per inflate step (see {@link #copyOut}). */
     private static final int INFLATE_CHUNK = 1 << 16;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -254,13 +253,13 @@ public final class ZipDirectory {
         return MemorySegment.ofArray(out);
     }
 
-    /** Copies compressed bytes out of the mapping, where a file shrunk since it was mapped faults. */
-    private void copyOut(MemorySegment raw, long from, byte[] to, int n) {
-        try {
-            MemorySegment.copy(raw, ValueLayout.JAVA_BYTE, from, to, 0, n);
-        } catch (InternalError ex) {
-            throw MappingFault.of(file, ex);
-        }
+    /**
+     * Copies compressed bytes out of the mapping: if the file shrank since it was mapped, this
+     * Java copy faults with an InternalError the caller can translate ({@code MappingFault}),
+     * where zlib reading the mapping itself would crash the JVM.
+     */
+    private static void copyOut(MemorySegment raw, long from, byte[] to, int n) {
+        MemorySegment.copy(raw, ValueLayout.JAVA_BYTE, from, to, 0, n);
     }
 
     /** Bounds-checked little-endian reads whose errors name the file and the structure read. */
