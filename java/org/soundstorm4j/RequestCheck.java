@@ -19,13 +19,18 @@ final class RequestCheck {
             }
             String where = "utterance " + u + ": ";
             ids(where + "semantic id", utt.semantic(), c.numSemanticTokens());
+            try {
+                c.frames((long) utt.semantic().length + (utt.hasPrompt() ? utt.promptSemantic().length : 0));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + "prompt and target: " + e.getMessage(), e);
+            }
             if (!utt.hasPrompt()) {
                 continue;
             }
             int[] promptSemantic = utt.promptSemantic();
             int[][] promptTokens = utt.promptTokens();
             ids(where + "prompt semantic id", promptSemantic, c.numSemanticTokens());
-            int expectedFrames = promptSemantic.length * c.semanticRateRatio();
+            int expectedFrames = c.frames(promptSemantic.length);
             if (promptTokens.length != expectedFrames) {
                 throw new IllegalArgumentException(where + "the prompt has " + promptTokens.length + " acoustic frames, its "
                         + promptSemantic.length + " semantic ids imply " + expectedFrames + " (semantic rate ratio "

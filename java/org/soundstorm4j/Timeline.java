@@ -1,6 +1,7 @@
 package org.soundstorm4j;
 
 import java.util.Arrays;
+import org.soundstorm4j.model.ModelConfig;
 import org.soundstorm4j.sampler.DecodeBatch;
 
 /**
@@ -21,16 +22,16 @@ final class Timeline {
         int[] target = utterance.semantic();
         int[] ids = Arrays.copyOf(promptSemantic, promptSemantic.length + target.length);
         System.arraycopy(target, 0, ids, promptSemantic.length, target.length);
-        semantic = new int[ids.length * ratio];
+        semantic = new int[ModelConfig.frames(ids.length, ratio)];
         for (int i = 0; i < semantic.length; i++) {
             semantic[i] = ids[i / ratio];
         }
-        promptFrames = promptSemantic.length * ratio;
+        promptFrames = ModelConfig.frames(promptSemantic.length, ratio);
         tokens = new int[semantic.length][];
         if (utterance.hasPrompt()) {
             System.arraycopy(utterance.promptTokens(), 0, tokens, 0, promptFrames);
         }
-        plan = WindowPlan.of(promptFrames, target.length * ratio, config.windowFrames(), config.windowPromptFrames());
+        plan = WindowPlan.of(promptFrames, ModelConfig.frames(target.length, ratio), config.windowFrames(), config.windowPromptFrames());
     }
 
     int windows() {

@@ -101,7 +101,7 @@ final class GenerateCommand extends OutputCommand {
         try (SoundStorm model = SoundStorm.load(weights, backendName)) {
             if (truthTokens != null) {      // refuse a truth of the wrong shape before the work
                 checkTruthShape(truthTokens, truth, semantics.size(),
-                        semantics.get(0).length * model.config().semanticRateRatio(), model.config().numQuantizers());
+                        model.config().frames(semantics.get(0).length), model.config().numQuantizers());
             }
             long t0 = System.nanoTime();
             ProgressBar bar = System.console() != null

@@ -93,7 +93,7 @@ public final class Checkpoint implements AutoCloseable {
                 problems.add("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
                 continue;
             }
-            long[] shape = tensors.tensor(e.getKey()).shape();
+            long[] shape = tensors.shape(e.getKey());
             if (!Arrays.equals(shape, e.getValue())) {
                 problems.add("tensor " + e.getKey() + " has shape " + Arrays.toString(shape)
                         + ", config implies " + Arrays.toString(e.getValue()));

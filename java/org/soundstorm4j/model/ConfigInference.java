@@ -65,7 +65,7 @@ public final class ConfigInference {
             throw new WeightsException(tensors.path() + ": no tensor " + name + ", needed to infer the config"
                     + " (not a SoundStorm checkpoint of the public layout?)");
         }
-        long[] shape = tensors.tensor(name).shape();
+        long[] shape = tensors.shape(name);
         if (shape.length != rank) {
             throw new WeightsException(tensors.path() + ": tensor " + name + " has shape " + Arrays.toString(shape)
                     + "; expected " + rank + " dimensions");

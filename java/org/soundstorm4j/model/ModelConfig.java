@@ -13,17 +13,22 @@ import org.soundstorm4j.io.Json;
  * The hyper-parameters of a SoundStorm network, as stored in the {@code config.json} beside its
  * weights (keys in snake_case, as below).
  *
- * @param dim                 model width d ({@code dim})
- * @param depth               Conformer blocks ({@code depth})
- * @param heads               attention heads ({@code heads})
- * @param dimHead             features per head; even, for rotary ({@code dim_head})
- * @param ffMult              feed-forward expansion ({@code ff_mult})
- * @param convExpansionFactor conv-module expansion E ({@code conv_expansion_factor})
- * @param convKernelSize      depthwise kernel K ({@code conv_kernel_size})
- * @param numQuantizers       RVQ levels Q ({@code num_quantizers})
- * @param codebookSize        codes per level C; id C is the mask token ({@code codebook_size})
- * @param numSemanticTokens   semantic vocabulary ({@code num_semantic_tokens})
- * @param semanticRateRatio   codec frames per semantic token ({@code semantic_rate_ratio})
+ * <p>Every value has a range (in brackets below, also in {@code weights/README.md}), far beyond
+ * any published SoundStorm yet small enough that sizes derived from it cannot overflow an int or
+ * ask for absurd work before the weights are read (a {@code depth} of 2^30 would build 2^30
+ * layers' tensor names); and no single tensor may exceed 2^31 - 9 elements (32-bit indexing).
+ *
+ * @param dim                 model width d ({@code dim}) [1, 65536]
+ * @param depth               Conformer blocks ({@code depth}) [1, 1024]
+ * @param heads               attention heads ({@code heads}) [1, 1024]
+ * @param dimHead             features per head; even, for rotary ({@code dim_head}) [2, 4096]
+ * @param ffMult              feed-forward expansion ({@code ff_mult}) [1, 64]
+ * @param convExpansionFactor conv-module expansion E ({@code conv_expansion_factor}) [1, 64]
+ * @param convKernelSize      depthwise kernel K ({@code conv_kernel_size}) [1, 4095]
+ * @param numQuantizers       RVQ levels Q ({@code num_quantizers}) [1, 256]
+ * @param codebookSize        codes per level C; id C is the mask token ({@code codebook_size}) [2, 2^20]
+ * @param numSemanticTokens   semantic vocabulary ({@code num_semantic_tokens}) [1, 2^20]
+ * @param semanticRateRatio   codec frames per semantic token ({@code semantic_rate_ratio}) [1, 64]
  * @param logitHead           head layout ({@code logit_head}: "projected" or "dense")
  */
 public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult, int convExpansionFactor,
@@ -34,28 +39,29 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
             "conv_expansion_factor", "conv_kernel_size", "num_quantizers", "codebook_size",
             "num_semantic_tokens", "semantic_rate_ratio", "logit_head");
 
+    /** The most codec frames one utterance may have: the longest Java array. */
+    public static final int MAX_FRAMES = Integer.MAX_VALUE - 8;
+
     public ModelConfig {
-        positive("dim", dim);
-        positive("depth", depth);
-        positive("heads", heads);
-        positive("dim_head", dimHead);
+        inRange("dim", dim, 1, 1 << 16);
+        inRange("depth", depth, 1, 1024);
+        inRange("heads", heads, 1, 1024);
+        inRange("dim_head", dimHead, 2, 4096);
         if (dimHead % 2 != 0) {
             throw new IllegalArgumentException("dim_head must be even (rotary embedding rotates halves), got " + dimHead);
         }
-        positive("ff_mult", ffMult);
-        positive("conv_expansion_factor", convExpansionFactor);
-        positive("conv_kernel_size", convKernelSize);
-        positive("num_quantizers", numQuantizers);
-        if (codebookSize < 2) {
-            throw new IllegalArgumentException("codebook_size must be >= 2, got " + codebookSize);
-        }
-        positive("num_semantic_tokens", numSemanticTokens);
-        positive("semantic_rate_ratio", semanticRateRatio);
+        inRange("ff_mult", ffMult, 1, 64);
+        inRange("conv_expansion_factor", convExpansionFactor, 1, 64);
+        inRange("conv_kernel_size", convKernelSize, 1, 4095);
+        inRange("num_quantizers", numQuantizers, 1, 256);
+        inRange("codebook_size", codebookSize, 2, 1 << 20);
+        inRange("num_semantic_tokens", numSemanticTokens, 1, 1 << 20);
+        inRange("semantic_rate_ratio", semanticRateRatio, 1, 64);
         if (logitHead == null) {
             throw new IllegalArgumentException("logit_head is required");
         }
-        long widest = Math.max((long) dim * Math.max(ffMult, 2L * convExpansionFactor),
-                (long) (codebookSize + 1) * numQuantizers * dim);
+        long widest = Math.max(Math.max((long) dim * Math.max(ffMult, 2L * convExpansionFactor),
+                (long) (codebookSize + 1) * numQuantizers * dim), (long) heads * dimHead * dim);
         if (widest > Integer.MAX_VALUE - 8) {
             throw new IllegalArgumentException("config too large for 32-bit indexing: " + widest + " elements in one tensor");
         }
@@ -125,6 +131,25 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
         return Json.write(m);
     }
 
+    /**
+     * Codec frames for {@code semanticTokens} semantic ids: {@code semanticTokens * semantic_rate_ratio}.
+     *
+     * @throws IllegalArgumentException if that is more than {@link #MAX_FRAMES}
+     */
+    public int frames(long semanticTokens) {
+        return frames(semanticTokens, semanticRateRatio);
+    }
+
+    /** {@link #frames(long)} for a given ratio: the one place frame counts are multiplied out. */
+    public static int frames(long semanticTokens, int semanticRateRatio) {
+        // Compared by division, so that the product is formed only once it is known to fit.
+        if (semanticTokens < 0 || semanticTokens > MAX_FRAMES / semanticRateRatio) {
+            throw new IllegalArgumentException(semanticTokens + " semantic ids x semantic_rate_ratio " + semanticRateRatio
+                    + " are more than the " + MAX_FRAMES + " codec frames one utterance may have");
+        }
+        return (int) (semanticTokens * semanticRateRatio);
+    }
+
     /** The mask token's id at every level: {@code codebookSize}. */
     public int maskId() {
         return codebookSize;
@@ -168,9 +193,9 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
         return (int) (long) l;
     }
 
-    private static void positive(String key, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException(key + " must be >= 1, got " + value);
+    private static void inRange(String key, int value, int min, int max) {
+        if (value < min || value > max) {
+            throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "], got " + value);
         }
     }
 }

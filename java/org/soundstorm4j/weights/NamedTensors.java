@@ -20,6 +20,14 @@ public interface NamedTensors extends AutoCloseable {
     /** The named tensor (C-order bytes); throws {@link WeightsException} if there is none. */
     TensorView tensor(String name);
 
+    /**
+     * The named tensor's shape, outermost first; throws {@link WeightsException} if there is none.
+     * Reads no tensor data where the format allows (a .pt tensor is gathered only by {@link #tensor}).
+     */
+    default long[] shape(String name) {
+        return tensor(name).shape();
+    }
+
     /** Releases the file; views obtained earlier become unusable. Closing twice is harmless. */
     @Override
     void close();

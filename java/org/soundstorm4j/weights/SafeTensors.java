@@ -71,6 +71,9 @@ public final class SafeTensors implements NamedTensors {
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        } catch (InternalError e) { // the file shrank while its header was read
+            arena.close();
+            throw MappingFault.of(file, e);
         }
     }
 
@@ -117,7 +120,7 @@ public final class SafeTensors implements NamedTensors {
         Map<String, TensorView> tensors = new TreeMap<>();
         for (Entry entry : entries) {
             tensors.put(entry.name, new TensorView(entry.name, entry.dtype, entry.shape,
-                    dataSection.asSlice(entry.begin, entry.end - entry.begin)));
+                    dataSection.asSlice(entry.begin, entry.end - entry.begin), file));
         }
         return new SafeTensors(file, arena, Collections.unmodifiableMap(tensors), metadata);
     }

@@ -3,20 +3,23 @@ package org.soundstorm4j.weights;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.Arrays;
 
 /**
- * One tensor of a safetensors file, viewed in place: {@code data} is a read-only slice of the
- * file mapping holding {@code elementCount() * dtype.byteSize()} little-endian bytes in C order.
- * The view is valid only while its {@link SafeTensors} is open; afterwards any access throws
- * IllegalStateException.
+ * One tensor of a weights file, viewed in place: {@code data} is a read-only slice of the
+ * file mapping (or a gathered copy) holding {@code elementCount() * dtype.byteSize()}
+ * little-endian bytes in C order. The view is valid only while its file is open; afterwards any
+ * access throws IllegalStateException. If the file shrinks while mapped, the copies throw a
+ * {@link WeightsException} naming it ({@link MappingFault}).
  *
  * @param name the tensor's name in the file
  * @param dtype element type of the stored bytes
  * @param shape dimensions, outermost first ({@code []} for a scalar); copied on access
  * @param data the tensor's bytes, not necessarily aligned to the element size
+ * @param file the file the bytes come from, named in errors
  */
-public record TensorView(String name, DType dtype, long[] shape, MemorySegment data) {
+public record TensorView(String name, DType dtype, long[] shape, MemorySegment data, Path file) {
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Largest float[] the JVM reliably allocates. */
@@ -97,7 +100,14 @@ public record TensorView(String name, DType dtype, long[] shape, MemorySegment d
             throw new IndexOutOfBoundsException("tensor '" + name + "': " + count + " elements do not fit in float["
                     + dst.length + "] at offset " + offset);
         }
-        long base = from * dtype.byteSize();
+        try {
+            convert(from * dtype.byteSize(), dst, offset, count);
+        } catch (InternalError e) {
+            throw MappingFault.of(file, e);
+        }
+    }
+
+    private void convert(long base, float[] dst, int offset, int count) {
         switch (dtype) {
             // Bulk copy: the JIT turns this into a memcpy (plus byte swaps on big-endian hosts).
             case F32 -> MemorySegment.copy(data, F32_LE, base, dst, offset, count);

@@ -6,7 +6,9 @@ import java.nio.ByteOrder;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,12 @@ import org.soundstorm4j.weights.WeightsException;
  * None = null, bool = Boolean, int = Long, str = String, tuple = {@link PickleTuple}, list =
  * ArrayList, dict = LinkedHashMap. The reader is iterative (no recursion), so deep nesting cannot
  * overflow the Java stack.
+ *
+ * <p>What a pickle may build is bounded, so that a hostile one is refused in well under a second
+ * and a few tens of MB: at most {@link #MAX_VALUES} values, nested at most {@link #MAX_DEPTH}
+ * deep, and never a cycle (a container gains items only until it is put inside another, which is
+ * the order pickle writes them in). Dict keys must be str, so nothing is ever hashed or compared
+ * recursively.
  */
 final class PickleReader {
     private static final Object MARK = new Object() {
@@ -37,6 +45,14 @@ final class PickleReader {
     };
     /** Python line-terminated strings (GLOBAL's module and name) are short; anything longer is refused. */
     private static final int MAX_LINE = 256;
+    /**
+     * Values pushed on the stack or stored in the memo, in all (each costs at most a few dozen
+     * bytes). A state_dict needs about 40 per tensor (the public_small fixture's 66 tensors take
+     * 2,686 opcodes), so this allows some 25,000 tensors.
+     */
+    static final int MAX_VALUES = 1 << 20;
+    /** Containers within containers; a state_dict nests 4 deep (the _metadata attribute's dicts). */
+    static final int MAX_DEPTH = 32;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
@@ -48,6 +64,11 @@ final class PickleReader {
     /** Stack heights at each open MARK. */
     private final List<Integer> marks = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
+    /** Nesting depth of each container built (absent = a scalar, depth 0); exact because of {@link #sealed}. */
+    private final Map<Object, Integer> depths = new IdentityHashMap<>();
+    /** Containers that are inside another container, and so may gain no more items. */
+    private final Set<Object> sealed = Collections.newSetFromMap(new IdentityHashMap<>());
+    private long values;
     private long pos;
     private long opStart;
     private String opName = "";
@@ -118,6 +139,7 @@ final class PickleReader {
                         handler.build(target, state);
                         return null;
                     });
+                    nest(target, state); // BUILD put state's values inside target
                 }
                 case 'Q' -> { // BINPERSID
                     opName = "BINPERSID";
@@ -131,11 +153,11 @@ final class PickleReader {
                 }
                 case 'q' -> { // BINPUT
                     opName = "BINPUT";
-                    memo.put((long) u8(), peek());
+                    memoPut(u8(), peek());
                 }
                 case 'r' -> { // LONG_BINPUT
                     opName = "LONG_BINPUT";
-                    memo.put(u32(), peek());
+                    memoPut(u32(), peek());
                 }
                 case 'h' -> { // BINGET
                     opName = "BINGET";
@@ -183,7 +205,7 @@ final class PickleReader {
                 }
                 case 't' -> {
                     opName = "TUPLE";
-                    push(new PickleTuple(popToMark()));
+                    push(tuple(popToMark()));
                 }
                 case 0x85, 0x86, 0x87 -> {
                     int n = op - 0x84;
@@ -192,7 +214,7 @@ final class PickleReader {
                     for (int i = n - 1; i >= 0; i--) {
                         items[i] = pop();
                     }
-                    push(new PickleTuple(java.util.Arrays.asList(items)));
+                    push(tuple(java.util.Arrays.asList(items)));
                 }
                 case '}' -> {
                     opName = "EMPTY_DICT";
@@ -202,7 +224,7 @@ final class PickleReader {
                     opName = "SETITEM";
                     Object value = pop();
                     Object key = pop();
-                    dict(peek()).put(key(key), value);
+                    setItem(peek(), key, value);
                 }
                 case 'u' -> {
                     opName = "SETITEMS";
@@ -210,9 +232,9 @@ final class PickleReader {
                     if (items.size() % 2 != 0) {
                         throw fail("SETITEMS with an odd number (" + items.size() + ") of keys and values");
                     }
-                    Map<Object, Object> d = dict(peek());
+                    Object d = peek();
                     for (int i = 0; i < items.size(); i += 2) {
-                        d.put(key(items.get(i)), items.get(i + 1));
+                        setItem(d, items.get(i), items.get(i + 1));
                     }
                 }
                 case ']' -> {
@@ -222,12 +244,18 @@ final class PickleReader {
                 case 'a' -> {
                     opName = "APPEND";
                     Object value = pop();
-                    list(peek()).add(value);
+                    List<Object> l = list(peek());
+                    nest(l, value);
+                    l.add(value);
                 }
                 case 'e' -> {
                     opName = "APPENDS";
                     List<Object> items = popToMark();
-                    list(peek()).addAll(items);
+                    List<Object> l = list(peek());
+                    for (Object item : items) {
+                        nest(l, item);
+                    }
+                    l.addAll(items);
                 }
                 default -> {
                     opName = "";
@@ -286,7 +314,59 @@ final class PickleReader {
     }
 
     private void push(Object o) {
+        countValue();
         stack.add(o);
+    }
+
+    private void memoPut(long index, Object o) {
+        countValue();
+        memo.put(index, o);
+    }
+
+    private void countValue() {
+        if (++values > MAX_VALUES) {
+            throw fail("more than " + MAX_VALUES + " values pushed or memoized (MAX_VALUES; a state_dict needs about"
+                    + " 40 per tensor)");
+        }
+    }
+
+    private PickleTuple tuple(List<Object> items) {
+        PickleTuple t = new PickleTuple(items);
+        for (Object item : items) {
+            nest(t, item);
+        }
+        return t;
+    }
+
+    private void setItem(Object d, Object k, Object value) {
+        Map<Object, Object> map = dict(d);
+        String key = key(k);
+        nest(map, value);
+        map.put(key, value);
+    }
+
+    private static boolean isContainer(Object o) {
+        return o instanceof PickleTuple || o instanceof List<?> || o instanceof Map<?, ?>;
+    }
+
+    /**
+     * Records that {@code item} goes inside {@code container}. A container that is already inside
+     * another gains no items (pickle fills a container before it uses it), so each container's
+     * depth is fixed once it is nested and no value can come to contain itself.
+     */
+    private void nest(Object container, Object item) {
+        if (isContainer(item)) {
+            sealed.add(item); // first, so that putting a container inside itself is refused below
+        }
+        if (sealed.contains(container)) {
+            throw fail("adding to a " + describe(container) + " that is already inside another container (or itself);"
+                    + " pickles of a state_dict never do, and it could make a cycle");
+        }
+        int depth = depths.getOrDefault(item, 0) + 1;
+        if (depth > MAX_DEPTH) {
+            throw fail("values nested more than " + MAX_DEPTH + " deep (MAX_DEPTH; a state_dict nests 4 deep)");
+        }
+        depths.merge(container, depth, Math::max);
     }
 
     private Object pop() {
@@ -336,12 +416,16 @@ final class PickleReader {
         return (List<Object>) l;
     }
 
-    /** Dict keys must be hashable values with a stable Java equality: str, int, bool, None or tuples. */
-    private Object key(Object k) {
-        if (k == null || k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof PickleTuple) {
-            return k;
+    /**
+     * Dict keys must be str: a state_dict's keys (and its _metadata's) are, and a str hashes in
+     * time linear in its length, where a tuple would be hashed recursively (forever, for a hostile
+     * pickle's shared or cyclic tuples). Checked before the key is hashed.
+     */
+    private String key(Object k) {
+        if (k instanceof String s) {
+            return s;
         }
-        throw fail("dict key of type " + describe(k) + " is not supported");
+        throw fail("dict key of type " + describe(k) + " is not supported (only str keys)");
     }
 
     private void need(long n) {

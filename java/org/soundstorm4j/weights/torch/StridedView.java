@@ -2,7 +2,9 @@ package org.soundstorm4j.weights.torch;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.Arrays;
+import org.soundstorm4j.weights.DType;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
 
@@ -17,11 +19,16 @@ final class StridedView {
     }
 
     /**
-     * @param where names the file in errors
-     * @param name  the tensor's state_dict key
+     * Checks {@code t}'s layout against its storage without reading either: ranks agree, no size
+     * or stride is negative, and the element count, byte size and furthest element reached are
+     * computed without overflow and lie inside the storage.
+     *
+     * @param file the checkpoint, named in errors
+     * @param name the tensor's state_dict key
+     * @return the tensor's size in bytes once in C order (what {@link #of} may allocate)
      */
-    static TensorView of(String where, String name, TorchTensor t, Arena arena) {
-        String what = where + ": tensor '" + name + "'";
+    static long check(Path file, String name, TorchTensor t) {
+        String what = file + ": tensor '" + name + "'";
         long[] shape = t.shape();
         long[] stride = t.stride();
         TorchStorage s = t.storage();
@@ -31,6 +38,7 @@ final class StridedView {
         }
         long count = 1;
         long last = t.offset();
+        long bytes;
         try {
             for (int i = 0; i < shape.length; i++) {
                 if (shape[i] < 0 || stride[i] < 0) {
@@ -42,24 +50,45 @@ final class StridedView {
                     last = Math.addExact(last, Math.multiplyExact(shape[i] - 1, stride[i]));
                 }
             }
+            bytes = Math.multiplyExact(count, (long) s.dtype().byteSize());
         } catch (ArithmeticException e) {
             throw new WeightsException(what + ": shape " + Arrays.toString(shape) + " stride " + Arrays.toString(stride)
-                    + " overflows 64-bit indexing");
+                    + " of " + s.dtype() + " overflows 64-bit indexing");
         }
         if (t.offset() < 0 || t.offset() > s.numel() || (count > 0 && last >= s.numel())) {
             throw new WeightsException(what + ": storage offset " + t.offset() + ", shape " + Arrays.toString(shape)
                     + ", stride " + Arrays.toString(stride) + " reach element " + (count > 0 ? last : t.offset())
-                    + ", out of range of its storage " + s.entry() + " of " + s.numel() + " elements");
+                    + ", out of range of its storage " + s.entry().name() + " of " + s.numel() + " elements");
         }
-        long size = s.dtype().byteSize();
+        return bytes;
+    }
+
+    /**
+     * The C-order view of {@code t} (already {@link #check checked}) over {@code storage}, its
+     * storage's bytes: a slice of them if contiguous, else a gathered copy from {@code arena}.
+     */
+    static TensorView of(Path file, String name, TorchTensor t, MemorySegment storage, Arena arena) {
+        long[] shape = t.shape();
+        long[] stride = t.stride();
+        DType dtype = t.storage().dtype();
+        long size = dtype.byteSize();
+        long bytes = check(file, name, t);
         if (contiguous(shape, stride)) {
-            return new TensorView(name, s.dtype(), shape, s.bytes().asSlice(t.offset() * size, count * size));
+            return new TensorView(name, dtype, shape, storage.asSlice(t.offset() * size, bytes), file);
         }
-        MemorySegment out = arena.allocate(count * size, size);
+        MemorySegment out = arena.allocate(bytes, size);
+        gather(storage, t.offset(), shape, stride, size, out);
+        return new TensorView(name, dtype, shape, out, file);
+    }
+
+    /** Copies the strided elements of {@code storage} into {@code out} in C order. */
+    private static void gather(MemorySegment storage, long offset, long[] shape, long[] stride, long size,
+                               MemorySegment out) {
+        long count = out.byteSize() / size;
         long[] index = new long[shape.length];
-        long src = t.offset();
+        long src = offset;
         for (long i = 0; i < count; i++) {
-            MemorySegment.copy(s.bytes(), src * size, out, i * size, size);
+            MemorySegment.copy(storage, src * size, out, i * size, size);
             // Odometer over the C-order index; src follows it by strides.
             for (int d = shape.length - 1; d >= 0; d--) {
                 index[d]++;
@@ -71,7 +100,6 @@ final class StridedView {
                 index[d] = 0;
             }
         }
-        return new TensorView(name, s.dtype(), shape, out);
     }
 
     /** C order: each stride is the product of the sizes after it (dimensions of size 1 may have any stride). */

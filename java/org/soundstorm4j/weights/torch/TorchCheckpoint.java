@@ -9,13 +9,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import org.soundstorm4j.io.IoErrors;
+import org.soundstorm4j.weights.MappingFault;
 import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
@@ -33,25 +36,46 @@ import org.soundstorm4j.weights.WeightsException;
  * tensors. Its {@code _metadata} attribute (module versions used by {@code load_state_dict}) is
  * not a weight; it is skipped and reported in {@link #notes()}, as are storage entries that no
  * tensor uses. PyTorch's legacy (pre-1.6, non-zip) format is not supported.
+ *
+ * <p>Opening reads and checks only the pickle and the zip directory: every tensor's layout is
+ * checked against its storage and the directory's sizes ({@link StridedView#check}), but no
+ * storage is inflated and no tensor gathered until {@link #tensor} asks for it, so a caller can
+ * check the {@link #shape shapes} against a config first (as {@code Checkpoint} does). What may
+ * be inflated is bounded by what the state_dict can need: {@link #MAX_PICKLE_BYTES} for
+ * {@code data.pkl}, and for the deflated storages together, the bytes of all its tensors.
  */
 public final class TorchCheckpoint implements NamedTensors {
     /** First bytes of a legacy torch.save file: PROTO 2, then LONG1 of 10 bytes (the magic number). */
     private static final byte[] LEGACY_START = {(byte) 0x80, 0x02, (byte) 0x8a, 0x0a};
+    /**
+     * The most a deflated data.pkl may inflate to. The public_small fixture's (66 tensors) is 12 KB,
+     * and {@link PickleReader#MAX_VALUES} caps what any pickle may build, so this is plenty.
+     */
+    static final long MAX_PICKLE_BYTES = 64L << 20;
+    /** torch's byteorder entry holds "little" or "big". */
+    private static final long MAX_BYTEORDER_BYTES = 16;
 
     private final Path path;
     private final Arena arena;
-    private final Map<String, TensorView> tensors;
+    private final ZipDirectory zip;
+    /** The state_dict's tensors as the pickle describes them, checked against their storages. */
+    private final Map<String, TorchTensor> tensors;
     private final List<String> notes;
+    /** Tensors and storage bytes read so far (by name, by storage key); guarded by this. */
+    private final Map<String, TensorView> views = new HashMap<>();
+    private final Map<String, MemorySegment> storageBytes = new HashMap<>();
     private volatile boolean closed;
 
-    private TorchCheckpoint(Path path, Arena arena, Map<String, TensorView> tensors, List<String> notes) {
+    private TorchCheckpoint(Path path, Arena arena, ZipDirectory zip, Map<String, TorchTensor> tensors,
+                            List<String> notes) {
         this.path = path;
         this.arena = arena;
+        this.zip = zip;
         this.tensors = tensors;
         this.notes = notes;
     }
 
-    /** Maps {@code file} read-only, reads its state_dict and checks every tensor against its storage. */
+    /** Maps {@code file} read-only, reads its state_dict and checks every tensor's layout against its storage. */
     public static TorchCheckpoint open(Path file) {
         Arena arena = Arena.ofShared();
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
@@ -64,6 +88,9 @@ public final class TorchCheckpoint implements NamedTensors {
         } catch (RuntimeException e) {
             arena.close();
             throw e;
+        } catch (InternalError e) { // the file shrank while its header was read
+            arena.close();
+            throw MappingFault.of(file, e);
         }
     }
 
@@ -80,17 +107,16 @@ public final class TorchCheckpoint implements NamedTensors {
         String archive = archiveName(file, zip);
         String pickleEntry = archive + "/data.pkl";
         byteOrder(file, zip, archive);
-        TorchPickleHandler handler = new TorchPickleHandler(file.toString(), archive, name -> {
-            ZipEntry e = zip.entries().get(name);
-            return e == null ? null : zip.data(e);
-        });
-        Object root = new PickleReader(file + ": " + pickleEntry, zip.data(zip.entries().get(pickleEntry)),
-                TorchPickleHandler.allowedGlobals(), handler).read();
+        TorchPickleHandler handler = new TorchPickleHandler(file.toString(), archive, zip.entries()::get);
+        MemorySegment pickle = zip.data(zip.entries().get(pickleEntry), MAX_PICKLE_BYTES);
+        Object root = new PickleReader(file + ": " + pickleEntry, pickle, TorchPickleHandler.allowedGlobals(), handler)
+                .read();
         if (!(root instanceof Map<?, ?> dict)) {
             throw new WeightsException(file + ": " + pickleEntry + " holds a " + PickleReader.describe(root)
                     + ", not a state_dict (a dict of tensor names to tensors)");
         }
-        Map<String, TensorView> tensors = new TreeMap<>();
+        Map<String, TorchTensor> tensors = new TreeMap<>();
+        long tensorBytes = 0;
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getKey() instanceof String name)) {
                 throw new WeightsException(file + ": state_dict key " + PickleReader.describe(e.getKey()) + " is not a str");
@@ -100,8 +126,10 @@ public final class TorchCheckpoint implements NamedTensors {
                         + PickleReader.describe(e.getValue()) + ", not a tensor (not a plain state_dict; a training"
                         + " checkpoint's model weights must be saved alone, e.g. torch.save(model.state_dict(), path))");
             }
-            tensors.put(name, StridedView.of(file.toString(), name, t, arena));
+            tensorBytes = addBytes(file, tensorBytes, StridedView.check(file, name, t));
+            tensors.put(name, t);
         }
+        checkDeflatedStorages(file, handler.storages().values(), tensorBytes);
         List<String> notes = new ArrayList<>();
         if (dict instanceof PickleOrderedDict od) {
             for (String attribute : od.attributes().keySet()) {
@@ -117,7 +145,36 @@ public final class TorchCheckpoint implements NamedTensors {
                 notes.add("storage entry " + name + " is used by no tensor");
             }
         }
-        return new TorchCheckpoint(file, arena, Collections.unmodifiableMap(tensors), List.copyOf(notes));
+        return new TorchCheckpoint(file, arena, zip, Collections.unmodifiableMap(tensors), List.copyOf(notes));
+    }
+
+    private static long addBytes(Path file, long total, long bytes) {
+        try {
+            return Math.addExact(total, bytes);
+        } catch (ArithmeticException e) {
+            throw new WeightsException(file + ": the state_dict's tensors hold more than 2^63 bytes in all");
+        }
+    }
+
+    /**
+     * A deflated storage is inflated into memory, so deflated storages may together state no more
+     * bytes than all the state_dict's tensors hold: a valid file's storages are its tensors' bytes
+     * (or fewer, when tensors share one), where a deflate bomb's state gigabytes for a few tensors.
+     * Checked on the directory's stated sizes, before anything is inflated.
+     */
+    private static void checkDeflatedStorages(Path file, Collection<TorchStorage> storages, long tensorBytes) {
+        long deflated = 0;
+        for (TorchStorage s : storages) {
+            if (s.entry().method() == ZipEntry.DEFLATED) {
+                deflated = addBytes(file, deflated, s.byteSize());
+                if (deflated > tensorBytes) {
+                    throw new WeightsException(file + ": deflated storage entry " + s.entry().name() + " states "
+                            + s.byteSize() + " bytes, bringing the deflated storages to " + deflated + " bytes, more"
+                            + " than the " + tensorBytes + " bytes all the state_dict's tensors hold (the most they"
+                            + " may inflate to)");
+                }
+            }
+        }
     }
 
     /** The single top-level folder holding {@code data.pkl}; every entry must be inside it. */
@@ -147,7 +204,8 @@ public final class TorchCheckpoint implements NamedTensors {
     private static void byteOrder(Path file, ZipDirectory zip, String archive) {
         ZipEntry e = zip.entries().get(archive + "/byteorder");
         if (e != null) {
-            String order = new String(zip.data(e).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.US_ASCII).strip();
+            String order = new String(zip.data(e, MAX_BYTEORDER_BYTES).toArray(ValueLayout.JAVA_BYTE),
+                    StandardCharsets.US_ASCII).strip();
             if (!order.equals("little")) {
                 throw new WeightsException(file + ": " + e.name() + " says '" + order + "'; only little-endian storages"
                         + " are supported");
@@ -182,14 +240,49 @@ public final class TorchCheckpoint implements NamedTensors {
         return tensors.containsKey(name);
     }
 
+    /** The named tensor's shape, without reading (inflating or gathering) its data. */
     @Override
-    public TensorView tensor(String name) {
+    public long[] shape(String name) {
         checkOpen();
-        TensorView view = tensors.get(name);
+        return described(name).shape().clone();
+    }
+
+    /**
+     * The named tensor, read on first use: its storage inflated if deflated, the tensor gathered
+     * into C order if not contiguous.
+     */
+    @Override
+    public synchronized TensorView tensor(String name) {
+        checkOpen();
+        TensorView view = views.get(name);
         if (view == null) {
-            throw new WeightsException("no tensor '" + name + "' in " + path);
+            TorchTensor t = described(name);
+            try {
+                view = StridedView.of(path, name, t, storageBytes(t.storage()), arena);
+            } catch (InternalError e) { // the file shrank since it was opened
+                throw MappingFault.of(path, e);
+            }
+            views.put(name, view);
         }
         return view;
+    }
+
+    private TorchTensor described(String name) {
+        TorchTensor t = tensors.get(name);
+        if (t == null) {
+            throw new WeightsException("no tensor '" + name + "' in " + path);
+        }
+        return t;
+    }
+
+    /** A storage's bytes: the mapping's slice if stored, inflated once if deflated (bounded when opened). */
+    private MemorySegment storageBytes(TorchStorage s) {
+        MemorySegment bytes = storageBytes.get(s.key());
+        if (bytes == null) {
+            bytes = zip.data(s.entry(), s.byteSize());
+            storageBytes.put(s.key(), bytes);
+        }
+        return bytes;
     }
 
     private void checkOpen() {

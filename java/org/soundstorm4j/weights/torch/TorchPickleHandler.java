@@ -1,6 +1,5 @@
 package org.soundstorm4j.weights.torch;
 
-import java.lang.foreign.MemorySegment;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,18 +39,18 @@ final class TorchPickleHandler implements PickleHandler {
 
     private final String where;
     private final String archive;
-    private final Function<String, MemorySegment> entryData;
+    private final Function<String, ZipEntry> entries;
     private final Map<String, TorchStorage> storages = new HashMap<>();
 
     /**
      * @param where     names the file in errors
      * @param archive   the archive's top-level folder (entries are {@code archive/data/<key>})
-     * @param entryData the bytes of a zip entry by full name, or null if there is no such entry
+     * @param entries   a zip entry by full name, or null if there is no such entry
      */
-    TorchPickleHandler(String where, String archive, Function<String, MemorySegment> entryData) {
+    TorchPickleHandler(String where, String archive, Function<String, ZipEntry> entries) {
         this.where = where;
         this.archive = archive;
-        this.entryData = entryData;
+        this.entries = entries;
     }
 
     /** Every global this handler gives a meaning to. */
@@ -105,8 +104,8 @@ final class TorchPickleHandler implements PickleHandler {
             throw new IllegalArgumentException("storage key '" + key + "' is not a plain entry name");
         }
         String entry = archive + "/data/" + key;
-        MemorySegment bytes = entryData.apply(entry);
-        if (bytes == null) {
+        ZipEntry zipEntry = entries.apply(entry);
+        if (zipEntry == null) {
             throw new IllegalArgumentException("missing storage entry " + entry + " (for storage " + key + ")");
         }
         long needed;
@@ -115,11 +114,12 @@ final class TorchPickleHandler implements PickleHandler {
         } catch (ArithmeticException e) {
             throw new IllegalArgumentException("storage " + key + " of " + numel + " elements overflows");
         }
-        if (bytes.byteSize() != needed) {
-            throw new IllegalArgumentException("storage entry " + entry + " holds " + bytes.byteSize() + " bytes but "
+        // The directory's stated size: the data is not read (nor inflated) until a tensor needs it.
+        if (zipEntry.size() != needed) {
+            throw new IllegalArgumentException("storage entry " + entry + " holds " + zipEntry.size() + " bytes but "
                     + type + " of " + numel + " elements needs " + needed);
         }
-        TorchStorage s = new TorchStorage(key, entry, dtype, numel, bytes);
+        TorchStorage s = new TorchStorage(key, zipEntry, dtype, numel);
         storages.put(key, s);
         return s;
     }

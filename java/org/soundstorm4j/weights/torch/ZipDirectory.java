@@ -31,6 +31,8 @@ public final class ZipDirectory {
     private static final int MAX_EOCD_SEARCH = EOCD_SIZE + 0xFFFF;
     /** Inflated entries live in a byte[]. */
     private static final long MAX_INFLATED = Integer.MAX_VALUE - 8;
+    /** Compressed bytes copied out of the mapping per inflate step (see {@link #copyOut}). */
+    private static final int INFLATE_CHUNK = 1 << 16;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt U32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -182,8 +184,11 @@ public final class ZipDirectory {
      * The entry's data: a slice of the archive for a stored entry (no copy), the inflated bytes
      * in a heap segment for a deflated one. Checks the local header and that the data lies
      * before the central directory.
+     *
+     * @param maxInflated the most bytes a deflated entry may state and inflate to (what its
+     *                    reader can need); a larger one is refused before anything is allocated
      */
-    public MemorySegment data(ZipEntry e) {
+    public MemorySegment data(ZipEntry e, long maxInflated) {
         Reader r = new Reader(file, archive);
         String what = "local header of " + e.name();
         long at = e.localHeaderOffset();
@@ -197,22 +202,41 @@ public final class ZipDirectory {
                     + ") runs past the end of the archive's data (truncated?)");
         }
         MemorySegment raw = archive.asSlice(start, e.compressedSize());
-        return e.method() == ZipEntry.STORED ? raw : inflate(e, raw);
+        return e.method() == ZipEntry.STORED ? raw : inflate(e, raw, maxInflated);
     }
 
-    private MemorySegment inflate(ZipEntry e, MemorySegment raw) {
-        if (e.size() > MAX_INFLATED || raw.byteSize() > MAX_INFLATED) {
+    private MemorySegment inflate(ZipEntry e, MemorySegment raw, long maxInflated) {
+        if (e.size() > maxInflated) {
+            throw new WeightsException(file + ": zip entry " + e.name() + " is deflated to " + raw.byteSize()
+                    + " bytes and states " + e.size() + " inflated, more than the " + maxInflated
+                    + " bytes it may need");
+        }
+        if (e.size() > MAX_INFLATED) {
             throw new WeightsException(file + ": zip entry " + e.name() + " is deflated and too large to inflate ("
                     + e.size() + " bytes)");
         }
+        // Inflates into exactly the stated size, plus one byte to notice data that would make more:
+        // inflating stops there however much the data would make.
         byte[] out = new byte[(int) e.size()];
+        byte[] beyond = new byte[1];
+        byte[] in = new byte[(int) Math.min(INFLATE_CHUNK, raw.byteSize())];
         Inflater inflater = new Inflater(true);
         try {
-            inflater.setInput(raw.asByteBuffer());
-            int done = 0;
-            while (done < out.length && !inflater.finished()) {
-                int n = inflater.inflate(out, done, out.length - done);
-                if (n == 0 && (inflater.needsInput() || inflater.needsDictionary())) {
+            long read = 0;
+            long done = 0;
+            while (done <= out.length && !inflater.finished()) {
+                if (inflater.needsInput()) {
+                    if (read == raw.byteSize()) {
+                        break;
+                    }
+                    int n = (int) Math.min(in.length, raw.byteSize() - read);
+                    copyOut(raw, read, in, n);
+                    inflater.setInput(in, 0, n);
+                    read += n;
+                }
+                int n = done < out.length ? inflater.inflate(out, (int) done, out.length - (int) done)
+                        : inflater.inflate(beyond);
+                if (n == 0 && inflater.needsDictionary()) {
                     break;
                 }
                 done += n;
@@ -227,6 +251,15 @@ public final class ZipDirectory {
             inflater.end();
         }
         return MemorySegment.ofArray(out);
+    }
+
+    /**
+     * Copies compressed bytes out of the mapping: if the file shrank since it was mapped, this
+     * Java copy faults with an InternalError the caller can translate ({@code MappingFault}),
+     * where zlib reading the mapping itself would crash the JVM.
+     */
+    private static void copyOut(MemorySegment raw, long from, byte[] to, int n) {
+        MemorySegment.copy(raw, ValueLayout.JAVA_BYTE, from, to, 0, n);
     }
 
     /** Bounds-checked little-endian reads whose errors name the file and the structure read. */
