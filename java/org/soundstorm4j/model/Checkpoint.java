@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.soundstorm4j.backend.MatrixSource;
 import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.SafeTensors;
 import org.soundstorm4j.weights.TensorView;
@@ -129,6 +130,29 @@ public final class Checkpoint implements AutoCloseable {
     /** The named tensor as floats (converted from F16/BF16 if stored so). */
     public float[] floats(String name) {
         return tensors.tensor(name).toFloats();
+    }
+
+    /** Elements {@code [from, from + count)} (C order) of the named tensor as floats. */
+    float[] floats(String name, long from, int count) {
+        float[] out = new float[count];
+        tensors.tensor(name).copyTo(from, out, 0, count);
+        return out;
+    }
+
+    /**
+     * The named 2-D tensor {@code [rows, cols]} as a matrix to upload, read from the file in
+     * place (no heap copy), valid while this checkpoint is open.
+     */
+    MatrixSource matrix(String name, int rows, int cols) {
+        return StoredMatrix.whole(tensors.tensor(name), rows, cols);
+    }
+
+    /**
+     * {@code rows * cols} elements of the named tensor from element {@code first} on, as a matrix
+     * {@code W[rows, cols]} stored as {@code W} or, if {@code transposed}, as {@code W^T}.
+     */
+    MatrixSource matrix(String name, long first, int rows, int cols, boolean transposed) {
+        return new StoredMatrix(tensors.tensor(name), first, rows, cols, transposed);
     }
 
     @Override
