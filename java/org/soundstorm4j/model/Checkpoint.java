@@ -1,5 +1,6 @@
 package org.soundstorm4j.model;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -153,6 +154,24 @@ public final class Checkpoint implements AutoCloseable {
      */
     MatrixSource matrix(String name, long first, int rows, int cols, boolean transposed) {
         return new StoredMatrix(tensors.tensor(name), first, rows, cols, transposed);
+    }
+
+    /**
+     * Drops this process's mapped pages of every tensor whose name starts with {@code prefix}
+     * (madvise DONTNEED through {@link MemorySegment#unload}) once they are uploaded: the file
+     * stays in the page cache, but the pages stop counting in the resident set, so a load peaks
+     * near the packed weights' size instead of twice it. Reading such a tensor again is still
+     * correct (its pages fault back in).
+     */
+    void dropPages(String prefix) {
+        for (String name : tensors.names()) {
+            if (name.startsWith(prefix)) {
+                MemorySegment data = tensors.tensor(name).data();
+                if (data.isMapped() && data.byteSize() > 0) {
+                    data.unload();
+                }
+            }
+        }
     }
 
     @Override

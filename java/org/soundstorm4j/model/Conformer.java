@@ -43,6 +43,7 @@ public final class Conformer {
         this.layers = new ArrayList<>();
         for (int i = 0; i < config.depth(); i++) {
             layers.add(LayerWeights.upload(checkpoint, backend, i));
+            checkpoint.dropPages(TensorNames.layer(i));
         }
         boolean projected = config.logitHead() == LogitHead.PROJECTED;
         this.headsNormWeight = projected ? backend.upload(checkpoint.floats(TensorNames.HEADS_NORM_WEIGHT)) : null;
@@ -51,6 +52,7 @@ public final class Conformer {
         for (int q = 0; q < config.numQuantizers(); q++) {
             heads.add(HeadWeights.upload(checkpoint, backend, q));
         }
+        checkpoint.dropPages("");
     }
 
     public ModelConfig config() {
