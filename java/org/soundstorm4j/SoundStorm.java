@@ -37,6 +37,8 @@ public final class SoundStorm implements AutoCloseable {
         this.checkpoint = checkpoint;
         this.backend = backend;
         this.conformer = new Conformer(checkpoint, backend);
+        // every weight is on the backend now: unmap the file, so its pages leave the resident set
+        checkpoint.close();
         this.sampler = new LevelwiseSampler(backend, conformer::forward, conformer.config().codebookSize());
     }
 

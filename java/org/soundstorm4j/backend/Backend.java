@@ -46,6 +46,16 @@ public interface Backend extends AutoCloseable {
     MatrixWeight uploadMatrix(float[] values, int rows, int cols);
 
     /**
+     * Uploads the weight matrix {@code source} describes, reading it where it is stored (a
+     * memory-mapped file). The default reads it whole into a transient host array (one matrix at
+     * a time) and calls {@link #uploadMatrix(float[], int, int)}; the CPU backend packs straight
+     * from the source, so no full-size heap copy exists beside the packed one.
+     */
+    default MatrixWeight uploadMatrix(MatrixSource source) {
+        return uploadMatrix(source.toRowMajor(), source.rows(), source.cols());
+    }
+
+    /**
      * Input embedding. For frame t of sequence b with {@code t < lengths[b]}:
      * {@code out[b,t,:] = sum_q codeEmbeds[q*(codebookSize+1) + tokens[b,t,q], :]
      * + semanticEmbeds[semantic[b,t], :]}; padded frames get zeros.

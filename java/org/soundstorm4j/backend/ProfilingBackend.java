@@ -119,6 +119,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public MatrixWeight uploadMatrix(MatrixSource source) {
+        return timedValue("uploadMatrix", () -> inner.uploadMatrix(source));
+    }
+
+    @Override
     public void embedSum(IntTensor tokens, IntTensor semantic, IntTensor lengths, Tensor codeEmbeds,
                          Tensor semanticEmbeds, Tensor out, int batch, int frames, int levels, int codebookSize, int dim) {
         timed("embedSum", () -> inner.embedSum(tokens, semantic, lengths, codeEmbeds, semanticEmbeds, out, batch, frames,

@@ -97,10 +97,15 @@ final class BenchCommand extends OutputCommand {
     }
 
     private int benchForward() {
-        try (Checkpoint ckpt = Checkpoint.open(weights); Backend backend = profile
-                ? new ProfilingBackend(Backends.create(backendName)) : Backends.create(backendName)) {
-            ModelConfig c = ckpt.config();
-            Conformer model = new Conformer(ckpt, backend);
+        try (Backend backend = profile ? new ProfilingBackend(Backends.create(backendName)) : Backends.create(backendName)) {
+            long t0 = System.nanoTime();
+            ModelConfig c;
+            Conformer model;
+            try (Checkpoint ckpt = Checkpoint.open(weights)) {
+                c = ckpt.config();
+                model = new Conformer(ckpt, backend);
+            }
+            Load load = new Load((System.nanoTime() - t0) / 1e6, ResidentMemory.now());
             Random random = new Random(1234);
             int[] tokens = new int[batch * frames * c.numQuantizers()];
             for (int i = 0; i < tokens.length; i++) {
@@ -118,12 +123,14 @@ final class BenchCommand extends OutputCommand {
             if (json) {
                 out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
                                 + "\"level\": %d, \"repeats\": %d, \"forward_ms_median\": %.3f, \"forward_ms_min\": %.3f, "
-                                + "\"forward_ms_max\": %.3f%s}%n", backend.name(), backend.description().replace("\"", "'"),
-                        frames, batch, level, repeats, t.median(), t.min(), t.max(), deviceMemoryJson(backend));
+                                + "\"forward_ms_max\": %.3f%s%s}%n", backend.name(), backend.description().replace("\"", "'"),
+                        frames, batch, level, repeats, t.median(), t.min(), t.max(), load.json(ResidentMemory.now()),
+                        deviceMemoryJson(backend));
             } else {
                 out().printf(Locale.ROOT, "%s%nforward, %d x %d frames, level %d: median %.2f ms (min %.2f, max %.2f) "
                                 + "over %d passes after %d warm-up%n", backend.description(), batch, frames, level, t.median(),
                         t.min(), t.max(), repeats, warmup);
+                out().print(load.text(ResidentMemory.now()));
                 out().print(deviceMemoryText(backend));
             }
             if (backend instanceof ProfilingBackend p) {
@@ -140,7 +147,9 @@ final class BenchCommand extends OutputCommand {
             default -> throw new IllegalArgumentException("--preset must be paper or fast, not '" + preset + "'");
         };
         Backend backend = Backends.create(backendName);
+        long t0 = System.nanoTime();
         try (SoundStorm model = SoundStorm.load(weights, backend)) {
+            Load load = new Load((System.nanoTime() - t0) / 1e6, ResidentMemory.now());
             ModelConfig c = model.config();
             if (frames % c.semanticRateRatio() != 0) {
                 throw new IllegalArgumentException("--frames must be a multiple of the semantic rate ratio "
@@ -166,10 +175,10 @@ final class BenchCommand extends OutputCommand {
                 out().printf(Locale.ROOT, "{\"backend\": \"%s\", \"device\": \"%s\", \"frames\": %d, \"batch\": %d, "
                                 + "\"preset\": \"%s\", \"windows\": %d, \"passes\": %d, \"repeats\": %d, "
                                 + "\"generation_ms_median\": %.3f, \"generation_ms_min\": %.3f, \"generation_ms_max\": %.3f, "
-                                + "\"passes_per_s\": %.3f, \"audio_s_per_s\": %.3f, \"real_time_factor\": %.4f%s}%n",
+                                + "\"passes_per_s\": %.3f, \"audio_s_per_s\": %.3f, \"real_time_factor\": %.4f%s%s}%n",
                         model.backendName(), model.backendDescription().replace("\"", "'"), frames, batch, preset,
                         windowCount[0], passes[0], repeats, t.median(), t.min(), t.max(), passesPerSecond,
-                        1 / realTimeFactor, realTimeFactor, deviceMemoryJson(backend));
+                        1 / realTimeFactor, realTimeFactor, load.json(ResidentMemory.now()), deviceMemoryJson(backend));
             } else {
                 out().printf(Locale.ROOT, "%s%ngeneration (%s preset, %d passes in %d window%s), %d x %d frames: median %.1f ms "
                                 + "(min %.1f, max %.1f) over %d runs after %d warm-up; %.2f passes/s, %.2f s of %.0f Hz audio "
@@ -177,10 +186,28 @@ final class BenchCommand extends OutputCommand {
                         model.backendDescription(), preset, passes[0], windowCount[0], windowCount[0] == 1 ? "" : "s", batch,
                         frames, t.median(), t.min(), t.max(), repeats, warmup, passesPerSecond, 1 / realTimeFactor,
                         AudioTime.FRAME_RATE_HZ, realTimeFactor);
+                out().print(load.text(ResidentMemory.now()));
                 out().print(deviceMemoryText(backend));
             }
         }
         return 0;
+    }
+
+    /**
+     * Load time (open and check the file, upload every weight, unmap the file) and this process's
+     * resident memory right after it; printed beside the resident memory after the timed runs.
+     */
+    private record Load(double ms, ResidentMemory resident) {
+        String json(ResidentMemory after) {
+            return String.format(Locale.ROOT, ", \"load_ms\": %.1f, \"resident_after_load_bytes\": %d, "
+                    + "\"resident_after_runs_bytes\": %d, \"resident_peak_bytes\": %d", ms, resident.residentBytes(),
+                    after.residentBytes(), after.peakBytes());
+        }
+
+        String text(ResidentMemory after) {
+            return String.format(Locale.ROOT, "load %.0f ms; after load: %s; after the timed runs: %s%n", ms,
+                    resident.text(), after.text());
+        }
     }
 
     /** ", \"gpu_memory_...\": ..." for the CUDA backend, else nothing. */

@@ -1,6 +1,8 @@
 package org.soundstorm4j.cli;
 
 import java.nio.file.Path;
+import java.util.Locale;
+import org.soundstorm4j.SoundStorm;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.ModelConfig;
@@ -14,10 +16,20 @@ final class InfoCommand extends OutputCommand {
     @Option(names = "--weights", description = "Model directory (config.json + model.safetensors), or a PyTorch .pt state_dict (config inferred, 8 heads; see convert).")
     Path weights;
 
+    @Option(names = "--load", paramLabel = "BACKEND", completionCandidates = BackendNames.class,
+            description = "Also load the model onto this backend (${COMPLETION-CANDIDATES}) and print the load time and "
+                    + "this process's resident memory afterwards.")
+    String load;
+
     @Override
     public Integer call() {
+        if (load != null && weights == null) {
+            throw new IllegalArgumentException("--load needs --weights");
+        }
         if (weights != null) {
+            long t0 = System.nanoTime();
             try (Checkpoint ckpt = Checkpoint.open(weights)) {
+                double openMs = (System.nanoTime() - t0) / 1e6;
                 ModelConfig c = ckpt.config();
                 out().println("model " + weights);
                 out().printf("  d %d, depth %d, heads %d x %d, ff x%d, conv E %d K %d%n", c.dim(), c.depth(),
@@ -26,6 +38,14 @@ final class InfoCommand extends OutputCommand {
                         + "%s logit head%n", c.numQuantizers(), c.codebookSize(), c.maskId(), c.numSemanticTokens(),
                         c.semanticRateRatio(), c.logitHead().jsonName());
                 out().printf("  parameters %,d%n", c.parameterCount());
+                out().printf(Locale.ROOT, "  opened and checked in %.0f ms (weights stay in the file until loaded)%n", openMs);
+            }
+            if (load != null) {
+                long t1 = System.nanoTime();
+                try (SoundStorm model = SoundStorm.load(weights, load)) {
+                    out().printf(Locale.ROOT, "  loaded onto %s in %.0f ms; %s%n", model.backendDescription(),
+                            (System.nanoTime() - t1) / 1e6, ResidentMemory.now().text());
+                }
             }
         }
         out().println("backends");

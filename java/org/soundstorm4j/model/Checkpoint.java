@@ -1,11 +1,13 @@
 package org.soundstorm4j.model;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.soundstorm4j.backend.MatrixSource;
 import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.SafeTensors;
 import org.soundstorm4j.weights.TensorView;
@@ -129,6 +131,47 @@ public final class Checkpoint implements AutoCloseable {
     /** The named tensor as floats (converted from F16/BF16 if stored so). */
     public float[] floats(String name) {
         return tensors.tensor(name).toFloats();
+    }
+
+    /** Elements {@code [from, from + count)} (C order) of the named tensor as floats. */
+    float[] floats(String name, long from, int count) {
+        float[] out = new float[count];
+        tensors.tensor(name).copyTo(from, out, 0, count);
+        return out;
+    }
+
+    /**
+     * The named 2-D tensor {@code [rows, cols]} as a matrix to upload, read from the file in
+     * place (no heap copy), valid while this checkpoint is open.
+     */
+    MatrixSource matrix(String name, int rows, int cols) {
+        return StoredMatrix.whole(tensors.tensor(name), rows, cols);
+    }
+
+    /**
+     * {@code rows * cols} elements of the named tensor from element {@code first} on, as a matrix
+     * {@code W[rows, cols]} stored as {@code W} or, if {@code transposed}, as {@code W^T}.
+     */
+    MatrixSource matrix(String name, long first, int rows, int cols, boolean transposed) {
+        return new StoredMatrix(tensors.tensor(name), first, rows, cols, transposed);
+    }
+
+    /**
+     * Drops this process's mapped pages of every tensor whose name starts with {@code prefix}
+     * (madvise DONTNEED through {@link MemorySegment#unload}) once they are uploaded: the file
+     * stays in the page cache, but the pages stop counting in the resident set, so a load peaks
+     * near the packed weights' size instead of twice it. Reading such a tensor again is still
+     * correct (its pages fault back in).
+     */
+    void dropPages(String prefix) {
+        for (String name : tensors.names()) {
+            if (name.startsWith(prefix)) {
+                MemorySegment data = tensors.tensor(name).data();
+                if (data.isMapped() && data.byteSize() > 0) {
+                    data.unload();
+                }
+            }
+        }
     }
 
     @Override

@@ -29,7 +29,11 @@ public final class Conformer {
     /** Activations per batch shape: two, so full windows and a shorter last window both stay allocated. */
     private final ShapeCache<Shape, Workspace> workspaces;
 
-    /** Uploads the weights of {@code checkpoint} to {@code backend}. */
+    /**
+     * Uploads the weights of {@code checkpoint} to {@code backend}, reading each matrix in place
+     * from the file. Afterwards nothing refers to the checkpoint: close it to unmap the file, so
+     * that its pages no longer count in the process's resident memory.
+     */
     public Conformer(Checkpoint checkpoint, Backend backend) {
         this.backend = backend;
         this.config = checkpoint.config();
@@ -39,18 +43,16 @@ public final class Conformer {
         this.layers = new ArrayList<>();
         for (int i = 0; i < config.depth(); i++) {
             layers.add(LayerWeights.upload(checkpoint, backend, i));
+            checkpoint.dropPages(TensorNames.layer(i));
         }
         boolean projected = config.logitHead() == LogitHead.PROJECTED;
         this.headsNormWeight = projected ? backend.upload(checkpoint.floats(TensorNames.HEADS_NORM_WEIGHT)) : null;
         this.headsNormBias = projected ? backend.upload(checkpoint.floats(TensorNames.HEADS_NORM_BIAS)) : null;
-        float[] headsWeight = projected ? checkpoint.floats(TensorNames.HEADS_WEIGHT) : null;
-        float[] headsBias = projected ? checkpoint.floats(TensorNames.HEADS_BIAS) : null;
-        float[] logitsWeight = checkpoint.floats(TensorNames.LOGITS_WEIGHT);
-        float[] logitsBias = checkpoint.floats(TensorNames.LOGITS_BIAS);
         this.heads = new ArrayList<>();
         for (int q = 0; q < config.numQuantizers(); q++) {
-            heads.add(HeadWeights.upload(checkpoint, backend, q, headsWeight, headsBias, logitsWeight, logitsBias));
+            heads.add(HeadWeights.upload(checkpoint, backend, q));
         }
+        checkpoint.dropPages("");
     }
 
     public ModelConfig config() {

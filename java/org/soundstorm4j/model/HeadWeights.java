@@ -1,6 +1,5 @@
 package org.soundstorm4j.model;
 
-import java.util.Arrays;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.Tensor;
@@ -16,25 +15,20 @@ import org.soundstorm4j.backend.Tensor;
  */
 record HeadWeights(MatrixWeight projection, Tensor projectionBias, MatrixWeight logits, Tensor logitsBias) {
 
-    static HeadWeights upload(Checkpoint ckpt, Backend be, int level,
-                              float[] headsWeight, float[] headsBias, float[] logitsWeight, float[] logitsBias) {
+    /** Uploads level {@code level}'s slices, read in place from the checkpoint's all-level tensors. */
+    static HeadWeights upload(Checkpoint ckpt, Backend be, int level) {
         ModelConfig c = ckpt.config();
         int d = c.dim();
         int cb = c.codebookSize();
         MatrixWeight projection = null;
         Tensor projectionBias = null;
         if (c.logitHead() == LogitHead.PROJECTED) {
-            projection = be.uploadMatrix(Arrays.copyOfRange(headsWeight, level * d * d, (level + 1) * d * d), d, d);
-            projectionBias = be.upload(Arrays.copyOfRange(headsBias, level * d, (level + 1) * d));
+            projection = be.uploadMatrix(ckpt.matrix(TensorNames.HEADS_WEIGHT, (long) level * d * d, d, d, false));
+            projectionBias = be.upload(ckpt.floats(TensorNames.HEADS_BIAS, (long) level * d, d));
         }
-        float[] w = new float[cb * d];
-        int base = level * d * cb;
-        for (int k = 0; k < d; k++) {
-            for (int n = 0; n < cb; n++) {
-                w[n * d + k] = logitsWeight[base + k * cb + n];
-            }
-        }
-        return new HeadWeights(projection, projectionBias, be.uploadMatrix(w, cb, d),
-                be.upload(Arrays.copyOfRange(logitsBias, level * cb, (level + 1) * cb)));
+        // stored [Q, d, C]: level q's [d, C] is the transpose of the [C, d] matrix the product wants
+        MatrixWeight logits = be.uploadMatrix(ckpt.matrix(TensorNames.LOGITS_WEIGHT, (long) level * d * cb, cb, d, true));
+        return new HeadWeights(projection, projectionBias, logits,
+                be.upload(ckpt.floats(TensorNames.LOGITS_BIAS, (long) level * cb, cb)));
     }
 }

@@ -7,6 +7,7 @@ import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.ScoreStep;
 import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.MatrixSource;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.Tensor;
 import org.soundstorm4j.backend.TensorSizes;
@@ -126,6 +127,16 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("matrix of " + rows + " x " + cols + " given " + values.length + " values");
         }
         return PackedMatrix.pack(values, 0, cols, rows, cols, kernels.panelWidth());
+    }
+
+    /** Packs straight from {@code source} (a mapped file): the packed panels are the only full-size copy. */
+    @Override
+    public MatrixWeight uploadMatrix(MatrixSource source) {
+        checkOpen();
+        if (source.rows() < 1 || source.cols() < 1) {
+            throw new IllegalArgumentException("matrix of " + source.rows() + " x " + source.cols());
+        }
+        return PackedMatrix.pack(source, kernels.panelWidth());
     }
 
     @Override

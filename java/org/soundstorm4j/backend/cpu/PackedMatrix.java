@@ -1,6 +1,8 @@
 package org.soundstorm4j.backend.cpu;
 
+import org.soundstorm4j.backend.MatrixSource;
 import org.soundstorm4j.backend.MatrixWeight;
+import org.soundstorm4j.backend.TensorSizes;
 
 /**
  * {@code B[rows, cols]} stored as column panels for the matrix-product micro-kernel: panel p holds
@@ -24,6 +26,45 @@ final class PackedMatrix implements MatrixWeight {
     static PackedMatrix pack(float[] src, int off, int ld, int rows, int cols, int width) {
         float[] data = new float[panels(rows, width) * cols * width];
         packInto(data, src, off, ld, rows, cols, width);
+        return new PackedMatrix(rows, cols, width, data);
+    }
+
+    /**
+     * Packs the matrix {@code src} describes straight from where it is stored, one panel's rows
+     * (or, for a transposed source, one stored row) at a time: the only full-size array made is
+     * the packed one.
+     */
+    static PackedMatrix pack(MatrixSource src, int width) {
+        int rows = src.rows();
+        int cols = src.cols();
+        int panels = panels(rows, width);
+        // a new array is zero-filled, so the last panel's padding needs no writes
+        float[] data = new float[TensorSizes.checked((long) panels * cols * width)];
+        if (src.transposed()) {
+            // stored A[cols, rows] = W^T: stored row k holds panel p's k-th slice at [p*width, +width)
+            float[] line = new float[rows];
+            for (int k = 0; k < cols; k++) {
+                src.read((long) k * rows, line, 0, rows);
+                for (int p = 0; p < panels; p++) {
+                    int n0 = p * width;
+                    System.arraycopy(line, n0, data, p * cols * width + k * width, Math.min(width, rows - n0));
+                }
+            }
+        } else {
+            float[] block = new float[Math.min(width, rows) * cols];
+            for (int p = 0; p < panels; p++) {
+                int n0 = p * width;
+                int nValid = Math.min(width, rows - n0);
+                src.read((long) n0 * cols, block, 0, nValid * cols);
+                int base = p * cols * width;
+                for (int j = 0; j < nValid; j++) {
+                    int s = j * cols;
+                    for (int k = 0; k < cols; k++) {
+                        data[base + k * width + j] = block[s + k];
+                    }
+                }
+            }
+        }
         return new PackedMatrix(rows, cols, width, data);
     }
 
