@@ -137,7 +137,7 @@ def check_source_args(p, a):
 # ---------------------------------------------------------------------------------------------
 # Weights
 
-def init_small(model_cls, cfg, seed):
+def init_random(model_cls, cfg, seed):
     """Torch default init under a seed; codebooks N(0, EMBED_STD); weight_g kept positive."""
     torch.manual_seed(seed)
     model = model_cls(cfg)
@@ -469,7 +469,7 @@ def make_small(model_cls, out):
     d = os.path.join(out, "small")
     os.makedirs(d, exist_ok=True)
     cfg = dict(SMALL_CONFIG)
-    model = init_small(model_cls, cfg, SMALL_SEED)
+    model = init_random(model_cls, cfg, SMALL_SEED)
     write_json(os.path.join(d, "config.json"), cfg)
     torch.save(model.state_dict(), os.path.join(d, "SpeechTokenizer.pt"))
     hop = int(np.prod(cfg["strides"]))
