@@ -38,7 +38,7 @@ then one rounding to float32; Java reproduces it bit for bit with long arithmeti
   value    = float32(scale_N * u)                  for every tensor except weight_g
   value    = float32(0.5 + |scale_N * u|)          for names ending in "weight_g"
   scale_N  = the first rule of FILL_SCALES whose test matches N (all powers of two).
-(The example formula of the brief, a sine of i, was not used: rows of a weight matrix would
+(A sine of i, the first idea, was not used: rows of a weight matrix would
 all be phase shifts of one sinusoid, i.e. rank 2, and a libm sine is not bit-reproducible
 across Java and glibc. The hash keeps every tensor pseudo-random and full rank.)
 
@@ -92,7 +92,7 @@ FILL_SCALE_TEXT = {
     "lstm": "name contains '.lstm.' (weights and biases of every LSTM)",
     "codebook_embed": "name ends with '._codebook.embed'",
     "bias": "name ends with '.bias' (conv biases, transform bias)",
-    "other": "anything else (encoder-free buffers: inited, cluster_size, embed_avg; transform)",
+    "other": "anything else (transform.weight; the codebooks' inited, cluster_size, embed_avg)",
 }
 RELEASED_CASE = {"batch": 1, "frames": 10, "seed": 11}
 MASK64 = (1 << 64) - 1
