@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
+import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
@@ -52,19 +53,19 @@ public final class SoundStorm implements AutoCloseable {
 
     /**
      * Loads a model directory onto {@code backend}, which the model then owns: closing the model
-     * closes it (also when loading fails).
+     * closes it, and so does a failed load, whatever it fails with (an Error too), together with
+     * the file mapping it made.
+     *
+     * @throws org.soundstorm4j.weights.WeightsException naming the file when it is malformed
      */
     public static SoundStorm load(Path modelDir, Backend backend) {
         Checkpoint checkpoint = null;
         try {
             checkpoint = Checkpoint.open(modelDir);
             return new SoundStorm(checkpoint, backend);
-        } catch (RuntimeException e) {
-            backend.close();
-            if (checkpoint != null) {
-                checkpoint.close();
-            }
-            throw e;
+        } catch (Throwable failure) {
+            Cleanup.closeAfterFailure(failure, backend, checkpoint);
+            throw failure;
         }
     }
 

@@ -24,16 +24,19 @@ public final class LiveResources {
                 .collect(Collectors.toSet());
     }
 
-    /** Whether {@link #mappingsOf} can see mappings here (Linux). */
+    /** Whether {@link #mappingsUnder} can see mappings here (Linux). */
     public static boolean canSeeMappings() {
         return Files.isReadable(MAPS);
     }
 
-    /** Memory mappings of {@code file} this process holds (lines of /proc/self/maps naming it). */
-    public static long mappingsOf(Path file) {
+    /**
+     * Memory mappings this process holds of files under {@code dir} (lines of /proc/self/maps
+     * naming such a file, also once it is deleted or replaced).
+     */
+    public static long mappingsUnder(Path dir) {
         try (Stream<String> lines = Files.lines(MAPS)) {
-            String name = file.toRealPath().toString();
-            return lines.filter(l -> l.endsWith(" " + name)).count();
+            String prefix = " " + dir.toRealPath() + "/";
+            return lines.filter(l -> l.contains(prefix)).count();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

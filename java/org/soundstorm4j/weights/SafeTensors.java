@@ -1,7 +1,6 @@
 package org.soundstorm4j.weights;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -22,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.io.Json;
 import org.soundstorm4j.io.JsonException;
 
@@ -65,12 +65,10 @@ public final class SafeTensors implements NamedTensors {
             // The mapping outlives the channel: closing the channel does not unmap.
             MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
             return parse(file, arena, whole);
-        } catch (IOException e) {
-            arena.close();
-            throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
+        } catch (Throwable failure) {
+            // every exit but success unmaps, Errors included
+            Cleanup.closeAfterFailure(failure, arena);
+            throw ReadFailures.of(file, failure);
         }
     }
 

@@ -1,7 +1,6 @@
 package org.soundstorm4j.weights.torch;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -16,7 +15,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.weights.NamedTensors;
+import org.soundstorm4j.weights.ReadFailures;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
 
@@ -58,12 +59,10 @@ public final class TorchCheckpoint implements NamedTensors {
             // The mapping outlives the channel: closing the channel does not unmap.
             MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             return read(file, arena, whole);
-        } catch (IOException e) {
-            arena.close();
-            throw new UncheckedIOException("cannot open " + file + ": " + e.getMessage(), e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
+        } catch (Throwable failure) {
+            // every exit but success unmaps, Errors included
+            Cleanup.closeAfterFailure(failure, arena);
+            throw ReadFailures.of(file, failure);
         }
     }
 
