@@ -25,7 +25,8 @@ import org.soundstorm4j.sampler.LevelwiseSampler;
  *
  * <p>Thread safety: one generation runs at a time per model; concurrent {@code generate} calls on
  * the same instance wait for each other (they are serialized, not rejected). Load one instance per
- * thread for parallel generations.
+ * thread for parallel generations; on the CPU backend all instances share one worker pool, so
+ * their forward passes take turns on the cores rather than competing for them.
  */
 public final class SoundStorm implements AutoCloseable {
     private final Checkpoint checkpoint;
