@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
+import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
@@ -24,7 +25,8 @@ import org.soundstorm4j.sampler.LevelwiseSampler;
  *
  * <p>Thread safety: one generation runs at a time per model; concurrent {@code generate} calls on
  * the same instance wait for each other (they are serialized, not rejected). Load one instance per
- * thread for parallel generations.
+ * thread for parallel generations; on the CPU backend all instances share one worker pool, so
+ * their forward passes take turns on the cores rather than competing for them.
  */
 public final class SoundStorm implements AutoCloseable {
     private final Checkpoint checkpoint;
@@ -54,19 +56,19 @@ public final class SoundStorm implements AutoCloseable {
 
     /**
      * Loads a model directory onto {@code backend}, which the model then owns: closing the model
-     * closes it (also when loading fails).
+     * closes it, and so does a failed load, whatever it fails with (an Error too), together with
+     * the file mapping it made.
+     *
+     * @throws org.soundstorm4j.weights.WeightsException naming the file when it is malformed
      */
     public static SoundStorm load(Path modelDir, Backend backend) {
         Checkpoint checkpoint = null;
         try {
             checkpoint = Checkpoint.open(modelDir);
             return new SoundStorm(checkpoint, backend);
-        } catch (RuntimeException e) {
-            backend.close();
-            if (checkpoint != null) {
-                checkpoint.close();
-            }
-            throw e;
+        } catch (Throwable failure) {
+            Cleanup.closeAfterFailure(failure, backend, checkpoint);
+            throw failure;
         }
     }
 

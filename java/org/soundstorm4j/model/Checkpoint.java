@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.soundstorm4j.backend.MatrixSource;
+import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.SafeTensors;
 import org.soundstorm4j.weights.TensorView;
@@ -60,9 +61,9 @@ public final class Checkpoint implements AutoCloseable {
         SafeTensors tensors = SafeTensors.open(weightsFile);
         try {
             check(config, tensors);
-        } catch (RuntimeException e) {
-            tensors.close();
-            throw e;
+        } catch (Throwable failure) {
+            Cleanup.closeAfterFailure(failure, tensors);
+            throw failure;
         }
         return new Checkpoint(config, tensors, List.of());
     }
@@ -77,9 +78,9 @@ public final class Checkpoint implements AutoCloseable {
             ModelConfig config = ConfigInference.infer(tensors, options);
             check(config, tensors);
             return new Checkpoint(config, tensors, tensors.notes());
-        } catch (RuntimeException e) {
-            tensors.close();
-            throw e;
+        } catch (Throwable failure) {
+            Cleanup.closeAfterFailure(failure, tensors);
+            throw failure;
         }
     }
 
@@ -128,7 +129,11 @@ public final class Checkpoint implements AutoCloseable {
         return tensors.tensor(name);
     }
 
-    /** The named tensor as floats (converted from F16/BF16 if stored so). */
+    /**
+     * The named tensor as floats (converted from F16/BF16 if stored so).
+     *
+     * @throws WeightsException also when the mapped file faults on reading (truncated since it was opened)
+     */
     public float[] floats(String name) {
         return tensors.tensor(name).toFloats();
     }

@@ -15,7 +15,11 @@ final class CpuAttention {
 
     private final CpuKernels kernels;
     private final WorkerPool workers;
-    private final ThreadLocal<Scratch> scratch = ThreadLocal.withInitial(Scratch::new);
+    /**
+     * Per thread, not per backend: the pool's threads outlive any one backend (they are shared),
+     * so buffers per backend would stay on them after it closed. A thread runs one head at a time.
+     */
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
     private RotaryTable rotary;
 
     CpuAttention(CpuKernels kernels, WorkerPool workers) {
@@ -49,7 +53,7 @@ final class CpuAttention {
         int kvStride = 2 * inner;
         int len = lengths[b];
         int width = kernels.panelWidth();
-        Scratch s = scratch.get();
+        Scratch s = SCRATCH.get();
         s.q = Scratch.atLeast(s.q, len * dh);
         s.k = Scratch.atLeast(s.k, len * dh);
         s.kPacked = Scratch.atLeast(s.kPacked, PackedMatrix.panels(len, width) * dh * width);

@@ -27,22 +27,39 @@ public final class CpuBackend implements Backend {
 
     private final CpuKernels kernels;
     private final WorkerPool workers;
+    /** Whether {@link #workers} is the JVM's shared pool (released on close) or this backend's own (closed). */
+    private final boolean sharedWorkers;
     private final CpuAttention attention;
     private volatile boolean closed;
 
-    /** A backend using every available core and the fastest kernels this JVM can run. */
+    /**
+     * A backend on the JVM's shared worker pool (one thread per core, the calling thread among
+     * them) with the fastest kernels this JVM can run. Backends made so may be used from several
+     * threads at once: their ops take turns on the pool instead of competing for the cores.
+     */
     public CpuBackend() {
-        this(Runtime.getRuntime().availableProcessors());
+        // kernels first: if choosing them fails, no pool has been taken
+        this(CpuKernels.best(), SharedWorkerPool.acquire(), true);
     }
 
-    /** A backend using {@code threads} worker threads. */
+    /**
+     * A backend with a pool of its own of {@code threads} threads (the calling thread among them),
+     * for tests and measurements that need a fixed split of the work. Two such backends busy at
+     * the same time compete for the cores (two pools on 2 cores ran 7-9x slower together than
+     * one): to run several models in one JVM, use {@link #CpuBackend()}.
+     */
     public CpuBackend(int threads) {
         this(threads, CpuKernels.best());
     }
 
     CpuBackend(int threads, CpuKernels kernels) {
+        this(kernels, new WorkerPool(threads), false);
+    }
+
+    private CpuBackend(CpuKernels kernels, WorkerPool workers, boolean sharedWorkers) {
         this.kernels = kernels;
-        this.workers = new WorkerPool(threads);
+        this.workers = workers;
+        this.sharedWorkers = sharedWorkers;
         this.attention = new CpuAttention(kernels, workers);
     }
 
@@ -306,10 +323,18 @@ public final class CpuBackend implements Backend {
         // every op has returned by the time it is called: nothing is queued
     }
 
+    /** Gives back the worker pool (other backends sharing it keep working). Closing twice is harmless. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
         closed = true;
-        workers.close();
+        if (sharedWorkers) {
+            SharedWorkerPool.release(workers);
+        } else {
+            workers.close();
+        }
     }
 
     private void checkOpen() {

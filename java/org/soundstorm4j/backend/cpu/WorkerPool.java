@@ -9,6 +9,11 @@ import java.util.function.IntConsumer;
  * waking a parked thread costs tens of microseconds each time (a ForkJoinPool measured ~60 us per
  * op here), so idle workers spin briefly before parking: ops that follow each other closely start
  * within a microsecond or two. The calling thread takes tasks too.
+ *
+ * <p>Several threads may submit at once: one op runs at a time and the others wait for it (between
+ * ops of one caller another caller's op can run, so they interleave). The CPU backends of a JVM
+ * share one pool ({@link SharedWorkerPool}) for this reason: two pools spinning on the same cores
+ * starve each other (two models on 2 cores ran 7-9x slower together than one alone).
  */
 final class WorkerPool implements AutoCloseable {
     /** How long an idle worker spins for the next op before it parks. */
@@ -45,9 +50,7 @@ final class WorkerPool implements AutoCloseable {
      * calls forEach runs its inner loop on its own thread.
      */
     void forEach(int tasks, IntConsumer body) {
-        if (closed) {
-            throw new IllegalStateException("the CPU backend's worker pool is closed");
-        }
+        checkOpen();
         if (tasks <= 1 || workers.length == 0 || isWorker()) {
             for (int i = 0; i < tasks; i++) {
                 body.accept(i);
@@ -55,6 +58,7 @@ final class WorkerPool implements AutoCloseable {
             return;
         }
         synchronized (this) {
+            checkOpen(); // close() holds the monitor too: no dispatch reaches workers that have stopped
             this.body = body;
             this.taskCount = tasks;
             this.failure = null;
@@ -76,6 +80,12 @@ final class WorkerPool implements AutoCloseable {
             if (t instanceof Error e) {
                 throw e;
             }
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the CPU backend's worker pool is closed");
         }
     }
 
@@ -105,26 +115,47 @@ final class WorkerPool implements AutoCloseable {
 
     private void workerLoop() {
         long seen = 0;
-        while (!closed) {
+        while (true) {
             long spinStart = System.nanoTime();
             while (generation == seen && !closed && System.nanoTime() - spinStart < SPIN_NANOS) {
                 Thread.onSpinWait();
             }
-            if (generation == seen) {
+            if (generation != seen) {
+                seen = generation;
+                runTasks();
+                workersBusy.decrementAndGet();
+            } else if (closed) {
+                return;
+            } else {
                 LockSupport.park(this);
-                continue;
             }
-            seen = generation;
-            runTasks();
-            workersBusy.decrementAndGet();
         }
     }
 
+    /**
+     * Stops the workers once the op in progress (if any) has finished, and returns when they have
+     * exited, so a closed pool leaves no thread behind. Closing twice is harmless.
+     */
     @Override
     public void close() {
-        closed = true;
+        synchronized (this) {
+            closed = true;
+        }
         for (Thread w : workers) {
             LockSupport.unpark(w);
+        }
+        boolean interrupted = false;
+        for (Thread w : workers) {
+            while (w.isAlive() && w != Thread.currentThread()) {
+                try {
+                    w.join();
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep waiting: returning early would leave threads behind
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 }

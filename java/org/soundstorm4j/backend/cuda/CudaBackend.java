@@ -83,7 +83,7 @@ public final class CudaBackend implements Backend {
             library.setStream(handle, context.stream().address());
             workspace = mem.allocate(CUBLAS_WORKSPACE_BYTES / 4, Kind.INT);
             library.setWorkspace(handle, workspace.address(), CUBLAS_WORKSPACE_BYTES);
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error too: the context and device memory must not outlive a failed start
             List<String> ignored = new ArrayList<>();
             if (handle != 0) {
                 library.destroyHandle(handle);

@@ -66,7 +66,7 @@ final class CudaContext {
             Cuda.check(cuStreamCreate(stream, STREAM_NON_BLOCKING), "cuStreamCreate");
             Cuda.check(cuModuleLoadData(module, Cuda.kernelImage()), "cuModuleLoadData(" + Cuda.FATBIN_RESOURCE
                     + ") on " + deviceName + " (sm_" + computeCapability + ")");
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // an Error too: the primary context must not stay retained
             // unloading or destroying what was never made fails harmlessly
             cuModuleUnload(module);
             cuStreamDestroy(stream);

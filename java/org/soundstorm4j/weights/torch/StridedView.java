@@ -15,6 +15,13 @@ import org.soundstorm4j.weights.WeightsException;
  * with a step, ...) is gathered element by element into memory from {@code arena}.
  */
 final class StridedView {
+    /**
+     * Most elements a gathered copy may have: what a Java array holds, which every reader copies
+     * a tensor into in the end. A stride of 0 lets a tiny storage declare any number of elements,
+     * so without this limit a hostile file could ask for petabytes.
+     */
+    private static final long MAX_GATHERED = Integer.MAX_VALUE - 8;
+
     private StridedView() {
     }
 
@@ -75,6 +82,12 @@ final class StridedView {
         long bytes = check(file, name, t);
         if (contiguous(shape, stride)) {
             return new TensorView(name, dtype, shape, storage.asSlice(t.offset() * size, bytes), file);
+        }
+        long count = bytes / size;
+        if (count > MAX_GATHERED) {
+            throw new WeightsException(file + ": tensor '" + name + "': shape " + Arrays.toString(shape) + " stride "
+                    + Arrays.toString(stride) + " is a non-contiguous view of " + count
+                    + " elements, more than a tensor can hold (" + MAX_GATHERED + ")");
         }
         MemorySegment out = arena.allocate(bytes, size);
         gather(storage, t.offset(), shape, stride, size, out);

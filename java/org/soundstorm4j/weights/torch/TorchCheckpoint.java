@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.weights.MappingFault;
+import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.weights.NamedTensors;
+import org.soundstorm4j.weights.ReadFailures;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
 
@@ -82,15 +83,10 @@ public final class TorchCheckpoint implements NamedTensors {
             // The mapping outlives the channel: closing the channel does not unmap.
             MemorySegment whole = channel.map(FileChannel.MapMode.READ_ONLY, 0, channel.size(), arena);
             return read(file, arena, whole);
-        } catch (IOException e) {
-            arena.close();
-            throw IoErrors.cannotRead(file, e);
-        } catch (RuntimeException e) {
-            arena.close();
-            throw e;
-        } catch (InternalError e) { // the file shrank while its header was read
-            arena.close();
-            throw MappingFault.of(file, e);
+        } catch (Throwable failure) {
+            // every exit but success unmaps, Errors included
+            Cleanup.closeAfterFailure(failure, arena);
+            throw ReadFailures.of(file, failure);
         }
     }
 
