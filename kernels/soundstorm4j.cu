@@ -18,6 +18,8 @@
 #include "score_tokens.clh"
 #include "commit_tokens.clh"
 #include "philox_draws.clh"
+#include "im2col.clh"
+#include "elu.clh"
 #include "linear_epilogue.cu"
 #include "attention_mma.cu"
 #include "score_tokens_warp.cu"

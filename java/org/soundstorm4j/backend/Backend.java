@@ -143,6 +143,31 @@ public interface Backend extends AutoCloseable {
      */
     void chanNorm(Tensor x, Tensor gamma, Tensor out, int rows, int channels);
 
+    // ---- codec ops (SpeechTokenizer's SEANet decoder; frames are time steps, row-major [batch, frames, channels]) ----
+
+    /**
+     * The input windows of a stride-1 conv1d, so the conv is this op then {@link #linear} with the
+     * weight {@link CodecLayouts#convWeight permuted} to {@code [cout, kernel*channels]}: for
+     * {@code t < outFrames = frames + padLeft + padRight - dilation*(kernel-1)},
+     * {@code out[b, t, k*channels + c] = act(xp[b, t + k*dilation, c])}, where xp is sequence b
+     * padded {@code padLeft}/{@code padRight} frames as {@link PadMode} says and act is ELU (alpha
+     * 1) when {@link ConvWindow#eluInput()}, else the identity. Sequence b is its first
+     * {@code lengths[b]} frames ({@code frames} when {@code lengths} is null): padding is applied at
+     * its own end, and its output frames from {@code lengths[b] + padLeft + padRight -
+     * dilation*(kernel-1)} on are zeros.
+     *
+     * @param x       {@code [batch, frames, channels]}
+     * @param lengths {@code [batch]} valid frames per sequence, or null (all {@code frames})
+     * @param out     {@code [batch, outFrames, kernel*channels]}, not {@code x}
+     */
+    void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels);
+
+    /**
+     * ELU (alpha 1) element-wise: {@code out[i] = x[i] > 0 ? x[i] : expm1(x[i])} for {@code i < size}.
+     * {@code out} may be {@code x}.
+     */
+    void elu(Tensor x, Tensor out, int size);
+
     /**
      * Draws a token and its confidence for every still-masked target position of
      * {@code step.level()} (where {@code tokens} holds the mask id), exactly as

@@ -102,6 +102,16 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels) {
+        timed("im2col", () -> inner.im2col(x, lengths, window, out, batch, frames, channels));
+    }
+
+    @Override
+    public void elu(Tensor x, Tensor out, int size) {
+        timed("elu", () -> inner.elu(x, out, size));
+    }
+
+    @Override
     public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
                             int stayOffset, IntTensor drawn, Tensor confidence) {
         timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, step, stay, stayOffset, drawn, confidence));

@@ -137,4 +137,101 @@ public final class NaiveOps {
         }
         return r;
     }
+
+    // ---- codec ops (SpeechTokenizer's SEANet decoder), written from PyTorch's definitions ----
+
+    public static double elu(double v) {
+        return v > 0 ? v : Math.expm1(v);
+    }
+
+    /**
+     * One sequence {@code x[len, channels]} padded as SpeechTokenizer's {@code pad1d}: for reflect,
+     * an input not longer than the larger pad is first extended with zeros to {@code max + 1}
+     * frames, padded with F.pad's reflect, and the extension cut off the right again.
+     */
+    public static double[][] pad1d(double[][] x, int padLeft, int padRight, PadMode mode) {
+        int len = x.length;
+        int channels = len == 0 ? 0 : x[0].length;
+        int extra = 0;
+        double[][] src = x;
+        if (mode == PadMode.REFLECT) {
+            int max = Math.max(padLeft, padRight);
+            if (len <= max) {
+                extra = max - len + 1;
+                src = new double[len + extra][];
+                for (int i = 0; i < src.length; i++) {
+                    src[i] = i < len ? x[i] : new double[channels];
+                }
+            }
+        }
+        int n = src.length;
+        double[][] padded = new double[padLeft + n + padRight][];
+        for (int p = 0; p < padded.length; p++) {
+            int j = p - padLeft;
+            if (mode == PadMode.REFLECT) {
+                // F.pad reflect: index -i -> i, n-1+i -> n-1-i
+                padded[p] = src[j < 0 ? -j : j >= n ? 2 * (n - 1) - j : j];
+            } else {
+                padded[p] = j < 0 || j >= n ? new double[channels] : src[j];
+            }
+        }
+        return java.util.Arrays.copyOf(padded, padded.length - extra);
+    }
+
+    private static double[][] sequence(float[] x, int b, int frames, int len, int channels, boolean elu) {
+        double[][] seq = new double[len][channels];
+        for (int t = 0; t < len; t++) {
+            for (int c = 0; c < channels; c++) {
+                double v = x[(b * frames + t) * channels + c];
+                seq[t][c] = elu ? elu(v) : v;
+            }
+        }
+        return seq;
+    }
+
+    /** {@link Backend#im2col} the slow way: pad each sequence as a whole, then copy its windows. */
+    public static double[] im2col(float[] x, int[] lengths, ConvWindow w, int batch, int frames, int channels) {
+        int outFrames = (int) w.outFrames(frames);
+        int width = w.kernel() * channels;
+        double[] out = new double[batch * outFrames * width];
+        for (int b = 0; b < batch; b++) {
+            int len = lengths == null ? frames : lengths[b];
+            double[][] p = pad1d(sequence(x, b, frames, len, channels, w.eluInput()), w.padLeft(), w.padRight(),
+                    w.padMode());
+            for (int t = 0; t < (int) w.outFrames(len); t++) {
+                for (int k = 0; k < w.kernel(); k++) {
+                    for (int c = 0; c < channels; c++) {
+                        out[(b * outFrames + t) * width + k * channels + c] = p[t + k * w.dilation()][c];
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * PyTorch's Conv1d (stride 1) on the padded input, weight {@code [cout, cin, kernel]}, bias
+     * {@code [cout]}: {@code y[b, t, co] = bias[co] + sum_{ci,k} w[co, ci, k] xp[b, t + k*dilation, ci]}.
+     */
+    public static double[] conv1d(float[] x, float[] w, float[] bias, ConvWindow win, int batch, int frames, int cin,
+                                  int cout) {
+        int outFrames = (int) win.outFrames(frames);
+        double[] y = new double[batch * outFrames * cout];
+        for (int b = 0; b < batch; b++) {
+            double[][] p = pad1d(sequence(x, b, frames, frames, cin, win.eluInput()), win.padLeft(), win.padRight(),
+                    win.padMode());
+            for (int t = 0; t < outFrames; t++) {
+                for (int co = 0; co < cout; co++) {
+                    double s = bias[co];
+                    for (int ci = 0; ci < cin; ci++) {
+                        for (int k = 0; k < win.kernel(); k++) {
+                            s += (double) w[(co * cin + ci) * win.kernel() + k] * p[t + k * win.dilation()][ci];
+                        }
+                    }
+                    y[(b * outFrames + t) * cout + co] = s;
+                }
+            }
+        }
+        return y;
+    }
 }

@@ -3,6 +3,8 @@ package org.soundstorm4j.backend.cpu;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.CodecChecks;
+import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.ScoreStep;
@@ -28,6 +30,7 @@ public final class CpuBackend implements Backend {
     private final CpuKernels kernels;
     private final WorkerPool workers;
     private final CpuAttention attention;
+    private final CpuCodecOps codec;
     private volatile boolean closed;
 
     /** A backend using every available core and the fastest kernels this JVM can run. */
@@ -44,6 +47,7 @@ public final class CpuBackend implements Backend {
         this.kernels = kernels;
         this.workers = new WorkerPool(threads);
         this.attention = new CpuAttention(kernels, workers);
+        this.codec = new CpuCodecOps(workers);
     }
 
     @Override
@@ -287,6 +291,29 @@ public final class CpuBackend implements Backend {
                 kernels.swish(o, dst, channels);
             }
         });
+    }
+
+    // ---- codec ops (CpuCodecOps) ----
+
+    @Override
+    public void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels) {
+        float[] in = floats(x);
+        float[] o = floats(out);
+        int[] len = lengths == null ? null : ints(lengths);
+        if (in == o) {
+            throw new IllegalArgumentException("im2col: out must not be the input");
+        }
+        int outFrames = CodecChecks.im2col(in.length, len == null ? -1 : len.length, window, o.length, batch, frames,
+                channels);
+        codec.im2col(in, len, window, o, batch, frames, channels, outFrames);
+    }
+
+    @Override
+    public void elu(Tensor x, Tensor out, int size) {
+        float[] in = floats(x);
+        float[] o = floats(out);
+        CodecChecks.elu(in.length, o.length, size);
+        codec.elu(in, o, size);
     }
 
     /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */

@@ -1,0 +1,161 @@
+package org.soundstorm4j.backend;
+
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.soundstorm4j.backend.Arrays2.assertClose;
+import static org.soundstorm4j.backend.Arrays2.poison;
+import static org.soundstorm4j.backend.Arrays2.random;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The codec ops of a {@link Backend} (SpeechTokenizer's SEANet decoder: im2col, ELU, overlap-add,
+ * the LSTM recurrence, the codebook sum) against {@link NaiveOps} in double precision, on random
+ * data at odd and round sizes, outputs poisoned with NaN beforehand. It also holds the backend's
+ * lifecycle, which {@link BackendOpsContract} (every backend's op test) inherits.
+ */
+public abstract class CodecOpsContract {
+    /** Relative tolerance (of the largest expected value) for fp32 ops against the double-precision oracle. */
+    protected static final double TOL = 1e-5;
+
+    protected Backend backend;
+    private final SplittableRandom random = new SplittableRandom(20261202);
+
+    protected abstract Backend createBackend();
+
+    @BeforeEach
+    void open() {
+        backend = createBackend();
+    }
+
+    @AfterEach
+    void close() {
+        if (backend != null) {
+            backend.close();
+        }
+    }
+
+    protected float[] read(Tensor t) {
+        float[] host = new float[(int) t.size()];
+        backend.read(t, host);
+        return host;
+    }
+
+    protected IntTensor ints(int[] values) {
+        IntTensor t = backend.allocateInts(values.length);
+        backend.write(t, values);
+        return t;
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+
+    // ---- im2col and ELU ----
+
+    @ParameterizedTest(name = "batch {0}, frames {1}, channels {2}, kernel {3}, dilation {4}, pads {5}/{6} {7}, elu {8}, lengths {9}")
+    @CsvSource({
+            "1,1,1,1,1,0,0,ZERO,false,false",
+            "2,13,5,7,1,3,3,REFLECT,true,false",   // the first conv
+            "1,1,3,7,1,3,3,REFLECT,false,false",   // T = 1: SpeechTokenizer's short-input rule
+            "2,2,4,7,1,3,3,REFLECT,true,false",    // T = 2
+            "1,3,2,7,1,3,3,REFLECT,false,false",   // T = 3
+            "1,4,2,7,1,3,3,REFLECT,false,false",   // T = 4: plain reflection
+            "3,17,16,3,1,1,1,REFLECT,true,false",  // the residual blocks' conv
+            "2,29,9,3,2,2,2,REFLECT,true,false",   // dilation 2
+            "2,21,6,3,4,4,4,REFLECT,false,false",  // dilation 4, pad 4
+            "2,19,33,5,1,2,2,ZERO,true,false",
+            "2,15,8,4,1,3,0,ZERO,false,false",     // causal-style, asymmetric
+            "1,10,3,3,1,0,0,ZERO,false,false",     // no padding: fewer output frames
+            "2,23,7,7,1,3,3,REFLECT,true,true",    // per-sequence lengths, reflected at each end
+            "3,20,5,3,2,2,2,ZERO,false,true",
+            "1,64,64,3,1,1,1,REFLECT,true,false"})
+    void im2colMatchesNaive(int batch, int frames, int channels, int kernel, int dilation, int padLeft, int padRight,
+                            PadMode mode, boolean elu, boolean withLengths) {
+        ConvWindow w = new ConvWindow(kernel, dilation, padLeft, padRight, mode, elu);
+        int[] lengths = null;
+        if (withLengths) {
+            lengths = new int[batch];
+            for (int b = 0; b < batch; b++) {
+                lengths[b] = Math.max(1, frames - 7 * b); // 23, 16 / 20, 13, 6
+            }
+        }
+        float[] x = random(random, batch * frames * channels, 3);
+        int outFrames = (int) w.outFrames(frames);
+        Tensor out = backend.upload(poison(batch * outFrames * kernel * channels));
+        backend.im2col(backend.upload(x), lengths == null ? null : ints(lengths), w, out, batch, frames, channels);
+        assertClose("im2col", NaiveOps.im2col(x, lengths, w, batch, frames, channels), read(out), 1e-6);
+    }
+
+    @ParameterizedTest(name = "batch {0}, frames {1}, cin {2}, cout {3}, kernel {4}, dilation {5}")
+    @CsvSource({"1,1,4,5,7,1", "2,13,32,32,7,1", "2,13,16,8,3,1", "1,30,12,7,3,2", "2,40,64,128,3,1"})
+    void conv1dIsIm2colThenLinearWithThePermutedWeight(int batch, int frames, int cin, int cout, int kernel,
+                                                       int dilation) {
+        ConvWindow w = ConvWindow.same(kernel, dilation, PadMode.REFLECT, true);
+        float[] x = random(random, batch * frames * cin, 2);
+        float[] weight = random(random, cout * cin * kernel, 0.5); // PyTorch [cout, cin, kernel]
+        float[] bias = random(random, cout, 0.5);
+        int outFrames = (int) w.outFrames(frames);
+        Tensor cols = backend.upload(poison(batch * outFrames * kernel * cin));
+        backend.im2col(backend.upload(x), null, w, cols, batch, frames, cin);
+        Tensor y = backend.upload(poison(batch * outFrames * cout));
+        backend.linear(cols, backend.uploadMatrix(CodecLayouts.convWeight(weight, cout, cin, kernel), cout, kernel * cin),
+                backend.upload(bias), Activation.NONE, y, batch * outFrames);
+        assertClose("conv1d", NaiveOps.conv1d(x, weight, bias, w, batch, frames, cin, cout), read(y), TOL);
+    }
+
+    @ParameterizedTest(name = "size {0}")
+    @CsvSource({"1", "37", "4096", "10007"})
+    void eluMatchesNaive(int size) {
+        float[] x = random(random, size, 4);
+        Tensor out = backend.upload(poison(size));
+        backend.elu(backend.upload(x), out, size);
+        double[] expected = new double[size];
+        for (int i = 0; i < size; i++) {
+            expected[i] = NaiveOps.elu(x[i]);
+        }
+        assertClose("elu", expected, read(out), 1e-6);
+    }
+
+    @Test
+    void eluWorksInPlace() {
+        float[] x = random(random, 333, 4);
+        Tensor t = backend.upload(x);
+        backend.elu(t, t, 333);
+        double[] expected = new double[333];
+        for (int i = 0; i < 333; i++) {
+            expected[i] = NaiveOps.elu(x[i]);
+        }
+        assertClose("elu in place", expected, read(t), 1e-6);
+    }
+
+    @Test
+    void im2colAndEluRefuseWrongSizesNamingTheArgument() {
+        ConvWindow w = new ConvWindow(7, 1, 3, 3, PadMode.REFLECT, false);
+        Tensor x = backend.upload(random(random, 2 * 10 * 4, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.im2col(x, null, w, backend.allocate(2 * 10 * 28 - 1), 2, 10, 4));
+        assertTrue(e.getMessage().contains("im2col out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.im2col(x, null, w, backend.allocate(2 * 11 * 28), 2, 11, 4));
+        assertTrue(e.getMessage().contains("im2col x"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.im2col(x, backend.allocateInts(1), w, backend.allocate(2 * 10 * 28), 2, 10, 4));
+        assertTrue(e.getMessage().contains("im2col lengths"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> backend.im2col(x, null,
+                new ConvWindow(7, 1, 0, 0, PadMode.ZERO, false), backend.allocate(80), 2, 5, 4));
+        assertTrue(e.getMessage().contains("shorter than the kernel"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> backend.im2col(x, null, w, x, 2, 1, 4));
+        e = assertThrows(IllegalArgumentException.class, () -> backend.elu(x, backend.allocate(79), 80));
+        assertTrue(e.getMessage().contains("elu out"), e.getMessage());
+    }
+}
