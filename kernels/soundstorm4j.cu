@@ -20,6 +20,7 @@
 #include "philox_draws.clh"
 #include "im2col.clh"
 #include "elu.clh"
+#include "overlap_add.clh"
 #include "linear_epilogue.cu"
 #include "attention_mma.cu"
 #include "score_tokens_warp.cu"

@@ -169,6 +169,22 @@ public interface Backend extends AutoCloseable {
     void elu(Tensor x, Tensor out, int size);
 
     /**
+     * The second half of a transposed conv1d (the first is {@link #linear} with the weight
+     * {@link CodecLayouts#transposedConvWeight permuted} to {@code [kernel*channels, cin]}), trimmed
+     * by {@code trimLeft} frames on the left and cut at {@code framesOut}:
+     * {@code out[b, t, co] = bias[co] + sum_k y[b, s/stride, k*channels + co]} over the taps
+     * {@code k < kernel}, in increasing k, for which {@code s = t + trimLeft - k} is a multiple of
+     * {@code stride} with {@code 0 <= s/stride < framesIn}. SEANet's upsampling by r is kernel 2r,
+     * stride r, trimLeft ceil(r/2), framesOut = framesIn * r.
+     *
+     * @param y    {@code [batch, framesIn, kernel*channels]}
+     * @param bias {@code [channels]} or null (0)
+     * @param out  {@code [batch, framesOut, channels]}, not {@code y}
+     */
+    void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                    int kernel, int stride, int trimLeft);
+
+    /**
      * Draws a token and its confidence for every still-masked target position of
      * {@code step.level()} (where {@code tokens} holds the mask id), exactly as
      * {@code sampler.TokenScorer} defines it: the argmax in a row this iteration leaves with nothing

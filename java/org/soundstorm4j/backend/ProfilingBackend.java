@@ -112,6 +112,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        timed("overlapAdd", () -> inner.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride,
+                trimLeft));
+    }
+
+    @Override
     public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
                             int stayOffset, IntTensor drawn, Tensor confidence) {
         timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, step, stay, stayOffset, drawn, confidence));

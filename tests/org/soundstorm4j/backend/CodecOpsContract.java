@@ -138,6 +138,64 @@ public abstract class CodecOpsContract {
         assertClose("elu in place", expected, read(t), 1e-6);
     }
 
+    // ---- overlap-add (transposed conv) ----
+
+    @ParameterizedTest(name = "batch {0}, frames {1}, cin {2}, cout {3}, stride {4}, bias {5}")
+    @CsvSource({"1,1,1,1,1,true", "2,13,32,16,4,true", "2,7,16,8,2,false", "1,10,8,4,2,true", "1,5,64,32,8,true",
+            "2,3,20,10,5,true", "3,9,7,3,3,false", "1,40,128,64,2,true"})
+    void transposedConvIsLinearThenOverlapAddWithSeanetsTrim(int batch, int framesIn, int cin, int cout, int stride,
+                                                            boolean withBias) {
+        int kernel = 2 * stride;
+        int trimLeft = (stride + 1) / 2; // ceil(r/2) left, floor(r/2) right
+        int framesOut = framesIn * stride;
+        float[] x = random(random, batch * framesIn * cin, 2);
+        float[] weight = random(random, cin * cout * kernel, 0.5); // PyTorch [cin, cout, kernel]
+        float[] bias = withBias ? random(random, cout, 0.5) : null;
+        Tensor taps = backend.upload(poison(batch * framesIn * kernel * cout));
+        backend.linear(backend.upload(x), backend.uploadMatrix(CodecLayouts.transposedConvWeight(weight, cin, cout, kernel),
+                kernel * cout, cin), null, Activation.NONE, taps, batch * framesIn);
+        Tensor out = backend.upload(poison(batch * framesOut * cout));
+        backend.overlapAdd(taps, bias == null ? null : backend.upload(bias), out, batch, framesIn, framesOut, cout,
+                kernel, stride, trimLeft);
+        assertClose("transposed conv", NaiveOps.convTranspose1d(x, weight, bias, batch, framesIn, cin, cout, kernel,
+                stride, trimLeft, framesOut), read(out), TOL);
+    }
+
+    @ParameterizedTest(name = "kernel {0}, stride {1}, trim {2}, frames {3} -> {4}")
+    @CsvSource({"3,1,1,5,5", "5,2,0,4,11", "4,3,2,6,14", "2,2,0,3,6", "7,3,5,4,20"})
+    void overlapAddMatchesNaiveAtOtherKernelsStridesAndTrims(int kernel, int stride, int trimLeft, int framesIn,
+                                                             int framesOut) {
+        int batch = 2;
+        int cin = 5;
+        int cout = 3;
+        float[] x = random(random, batch * framesIn * cin, 2);
+        float[] weight = random(random, cin * cout * kernel, 0.5);
+        float[] bias = random(random, cout, 0.5);
+        Tensor taps = backend.upload(poison(batch * framesIn * kernel * cout));
+        backend.linear(backend.upload(x), backend.uploadMatrix(CodecLayouts.transposedConvWeight(weight, cin, cout, kernel),
+                kernel * cout, cin), null, Activation.NONE, taps, batch * framesIn);
+        Tensor out = backend.upload(poison(batch * framesOut * cout));
+        backend.overlapAdd(taps, backend.upload(bias), out, batch, framesIn, framesOut, cout, kernel, stride, trimLeft);
+        assertClose("overlapAdd", NaiveOps.convTranspose1d(x, weight, bias, batch, framesIn, cin, cout, kernel, stride,
+                trimLeft, framesOut), read(out), TOL);
+    }
+
+    @Test
+    void overlapAddRefusesWrongSizesNamingTheArgument() {
+        Tensor y = backend.upload(random(random, 2 * 5 * 8 * 3, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.overlapAdd(y, null, backend.allocate(2 * 20 * 3 - 1), 2, 5, 20, 3, 8, 4, 2));
+        assertTrue(e.getMessage().contains("overlapAdd out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.overlapAdd(y, null, backend.allocate(2 * 24 * 3), 2, 6, 24, 3, 8, 4, 2));
+        assertTrue(e.getMessage().contains("overlapAdd y"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.overlapAdd(y, backend.allocate(2), backend.allocate(2 * 20 * 3), 2, 5, 20, 3, 8, 4, 2));
+        assertTrue(e.getMessage().contains("overlapAdd bias"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.overlapAdd(y, null, backend.allocate(2 * 20 * 3), 2, 5, 20, 3, 8, 0, 2));
+    }
+
     @Test
     void im2colAndEluRefuseWrongSizesNamingTheArgument() {
         ConvWindow w = new ConvWindow(7, 1, 3, 3, PadMode.REFLECT, false);

@@ -210,6 +210,38 @@ public final class NaiveOps {
     }
 
     /**
+     * PyTorch's ConvTranspose1d (no padding), weight {@code [cin, cout, kernel]}, bias {@code [cout]}:
+     * {@code raw[b, t*stride + k, co] += w[ci, co, k] x[b, t, ci]} over {@code (framesIn - 1)*stride + kernel}
+     * frames, plus the bias; then {@code trimLeft} frames dropped on the left and the rest cut to
+     * {@code framesOut}.
+     */
+    public static double[] convTranspose1d(float[] x, float[] w, float[] bias, int batch, int framesIn, int cin,
+                                           int cout, int kernel, int stride, int trimLeft, int framesOut) {
+        int rawFrames = (framesIn - 1) * stride + kernel;
+        double[] y = new double[batch * framesOut * cout];
+        for (int b = 0; b < batch; b++) {
+            double[][] raw = new double[rawFrames][cout];
+            for (int t = 0; t < framesIn; t++) {
+                for (int ci = 0; ci < cin; ci++) {
+                    double v = x[(b * framesIn + t) * cin + ci];
+                    for (int co = 0; co < cout; co++) {
+                        for (int k = 0; k < kernel; k++) {
+                            raw[t * stride + k][co] += w[(ci * cout + co) * kernel + k] * v;
+                        }
+                    }
+                }
+            }
+            for (int t = 0; t < framesOut; t++) {
+                for (int co = 0; co < cout; co++) {
+                    int r = t + trimLeft;
+                    y[(b * framesOut + t) * cout + co] = (bias == null ? 0 : bias[co]) + (r < rawFrames ? raw[r][co] : 0);
+                }
+            }
+        }
+        return y;
+    }
+
+    /**
      * PyTorch's Conv1d (stride 1) on the padded input, weight {@code [cout, cin, kernel]}, bias
      * {@code [cout]}: {@code y[b, t, co] = bias[co] + sum_{ci,k} w[co, ci, k] xp[b, t + k*dilation, ci]}.
      */

@@ -316,6 +316,20 @@ public final class CpuBackend implements Backend {
         codec.elu(in, o, size);
     }
 
+    @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        float[] in = floats(y);
+        float[] bi = bias == null ? null : floats(bias);
+        float[] o = floats(out);
+        if (in == o) {
+            throw new IllegalArgumentException("overlapAdd: out must not be the input");
+        }
+        CodecChecks.overlapAdd(in.length, bi == null ? -1 : bi.length, o.length, batch, framesIn, framesOut, channels,
+                kernel, stride, trimLeft);
+        codec.overlapAdd(in, bi, o, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
+
     /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */
     private void forEachRowChunk(int rows, RowRange body) {
         int chunks = Math.min(rows, 4 * workers.threads());

@@ -69,6 +69,31 @@ final class CpuCodecOps {
         });
     }
 
+    void overlapAdd(float[] y, float[] bias, float[] out, int batch, int framesIn, int framesOut, int channels,
+                    int kernel, int stride, int trimLeft) {
+        forEachRowChunk(batch * framesOut, (r0, r1) -> {
+            for (int row = r0; row < r1; row++) {
+                int b = row / framesOut;
+                int t = row % framesOut;
+                int dst = row * channels;
+                if (bias == null) {
+                    java.util.Arrays.fill(out, dst, dst + channels, 0f);
+                } else {
+                    System.arraycopy(bias, 0, out, dst, channels);
+                }
+                for (int k = 0; k < kernel; k++) { // increasing k, as the kernel sums
+                    int s = t + trimLeft - k;
+                    if (s >= 0 && s % stride == 0 && s / stride < framesIn) {
+                        int src = ((b * framesIn + s / stride) * kernel + k) * channels;
+                        for (int c = 0; c < channels; c++) {
+                            out[dst + c] += y[src + c];
+                        }
+                    }
+                }
+            }
+        });
+    }
+
     /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */
     private void forEachRowChunk(int rows, RowRange body) {
         int chunks = Math.max(1, Math.min(rows, 4 * workers.threads()));

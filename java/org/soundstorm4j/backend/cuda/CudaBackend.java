@@ -435,6 +435,12 @@ public final class CudaBackend implements Backend {
         codec.elu(x, out, size);
     }
 
+    @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        codec.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
+
     /**
      * The philox.h contract check, as on the OpenCL backend: 8 ints per query in, 3 ints per
      * query out (draw, uniform bits, Gumbel bits). For tests of the kernels' random numbers.

@@ -41,4 +41,18 @@ final class CudaCodecOps {
         CodecChecks.elu(in.size(), o.size(), size);
         cuda.launch("elu", CudaBackend.blocks(size, block), 1, block, in, o, size);
     }
+
+    void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                    int kernel, int stride, int trimLeft) {
+        CudaBuffer in = cuda.floats(y);
+        CudaBuffer bi = bias == null ? null : cuda.floats(bias);
+        CudaBuffer o = cuda.floats(out);
+        if (in.address() == o.address()) {
+            throw new IllegalArgumentException("overlapAdd: out must not be the input");
+        }
+        CodecChecks.overlapAdd(in.size(), bi == null ? -1 : bi.size(), o.size(), batch, framesIn, framesOut, channels,
+                kernel, stride, trimLeft);
+        cuda.launch("overlap_add", CudaBackend.blocks((long) batch * framesOut * channels, block), 1, block, in, bi, o,
+                batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
 }

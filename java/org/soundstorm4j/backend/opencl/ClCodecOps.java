@@ -41,4 +41,18 @@ final class ClCodecOps {
         CodecChecks.elu(in.size(), o.size(), size);
         cl.launch(cl.kernel(program, "elu"), new long[] {size}, new long[] {group}, in, o, size);
     }
+
+    void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                    int kernel, int stride, int trimLeft) {
+        ClTensor in = cl.floats(y);
+        ClTensor bi = bias == null ? null : cl.floats(bias);
+        ClTensor o = cl.floats(out);
+        if (in.mem() == o.mem()) {
+            throw new IllegalArgumentException("overlapAdd: out must not be the input");
+        }
+        CodecChecks.overlapAdd(in.size(), bi == null ? -1 : bi.size(), o.size(), batch, framesIn, framesOut, channels,
+                kernel, stride, trimLeft);
+        cl.launch(cl.kernel(program, "overlap_add"), new long[] {(long) batch * framesOut * channels},
+                new long[] {group}, in, bi, o, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
 }

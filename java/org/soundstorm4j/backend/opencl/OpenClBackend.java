@@ -95,7 +95,8 @@ public final class OpenClBackend implements Backend {
         queue = clCreateCommandQueue(context, device.device(), 0, err);
         OpenCl.check(err.get(0), "clCreateCommandQueue");
         program = build(KernelSources.program(List.of("embed_sum.clh", "layer_norm.clh", "matmul.clh", "glu.clh",
-                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh", "im2col.clh", "elu.clh")),
+                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh", "im2col.clh", "elu.clh",
+                "overlap_add.clh")),
                 "-DNORM_GROUP=" + NORM_GROUP + " -DMATMUL_TILE=" + MATMUL_TILE + " -DTOPK_MAX=" + TOPK_MAX);
         codec = new ClCodecOps(this, program, ELEMENTWISE_GROUP);
     }
@@ -426,6 +427,12 @@ public final class OpenClBackend implements Backend {
     @Override
     public void elu(Tensor x, Tensor out, int size) {
         codec.elu(x, out, size);
+    }
+
+    @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        codec.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
     }
 
     /**
