@@ -21,6 +21,7 @@
 #include "im2col.clh"
 #include "elu.clh"
 #include "overlap_add.clh"
+#include "lstm_step.clh"
 #include "linear_epilogue.cu"
 #include "attention_mma.cu"
 #include "score_tokens_warp.cu"

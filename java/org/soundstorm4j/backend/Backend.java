@@ -185,6 +185,24 @@ public interface Backend extends AutoCloseable {
                     int kernel, int stride, int trimLeft);
 
     /**
+     * The recurrence of one unidirectional LSTM layer (PyTorch's gate order i, f, g, o), frame by
+     * frame from the state {@code (h, c)}: for t = 0..frames-1, with {@code a = gates[b, t, :] + h W_hh^T},
+     * {@code c = sigmoid(a_f) c + sigmoid(a_i) tanh(a_g)}, {@code h = sigmoid(a_o) tanh(c)},
+     * {@code out[b, t, :] = h}. The input half is the caller's: {@code gates = x W_ih^T + b_ih + b_hh}
+     * for all frames at once by {@link #linear}. {@code h} and {@code c} are read at the start and hold
+     * the final state at the end, so a chunked caller continues where it stopped (PyTorch's initial
+     * state is zeros: {@link #allocate} gives that). fp32 throughout; devices launch one step per frame.
+     *
+     * @param gates {@code [batch, frames, 4*hidden]}
+     * @param whh   {@code W_hh [4*hidden, hidden]} (PyTorch's {@code weight_hh_l*}), uploaded with {@link #uploadMatrix}
+     * @param h     {@code [batch, hidden]} in and out
+     * @param c     {@code [batch, hidden]} in and out
+     * @param out   {@code [batch, frames, hidden]}, none of the other tensors
+     */
+    void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                        int hidden);
+
+    /**
      * Draws a token and its confidence for every still-masked target position of
      * {@code step.level()} (where {@code tokens} holds the mask id), exactly as
      * {@code sampler.TokenScorer} defines it: the argmax in a row this iteration leaves with nothing

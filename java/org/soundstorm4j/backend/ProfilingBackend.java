@@ -112,6 +112,12 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                               int hidden) {
+        timed("lstmRecurrence", () -> inner.lstmRecurrence(gates, whh, h, c, out, batch, frames, hidden));
+    }
+
+    @Override
     public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
                            int kernel, int stride, int trimLeft) {
         timed("overlapAdd", () -> inner.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride,

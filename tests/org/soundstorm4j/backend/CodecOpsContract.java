@@ -1,5 +1,6 @@
 package org.soundstorm4j.backend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.soundstorm4j.backend.Arrays2.assertClose;
@@ -178,6 +179,113 @@ public abstract class CodecOpsContract {
         backend.overlapAdd(taps, backend.upload(bias), out, batch, framesIn, framesOut, cout, kernel, stride, trimLeft);
         assertClose("overlapAdd", NaiveOps.convTranspose1d(x, weight, bias, batch, framesIn, cin, cout, kernel, stride,
                 trimLeft, framesOut), read(out), TOL);
+    }
+
+    // ---- LSTM ----
+
+    @ParameterizedTest(name = "batch {0}, frames {1}, hidden {2}")
+    @CsvSource({"1,1,5", "2,7,5", "1,1,16", "2,7,16", "2,1,33", "3,7,33", "1,20,64"})
+    void lstmRecurrenceMatchesNaiveFromAGivenState(int batch, int frames, int hidden) {
+        float[] gates = random(random, batch * frames * 4 * hidden, 2);
+        float[] whh = random(random, 4 * hidden * hidden, 1.5 / Math.sqrt(hidden));
+        float[] h0 = random(random, batch * hidden, 0.9);
+        float[] c0 = random(random, batch * hidden, 2);
+        Tensor h = backend.upload(h0);
+        Tensor c = backend.upload(c0);
+        Tensor out = backend.upload(poison(batch * frames * hidden));
+        backend.lstmRecurrence(backend.upload(gates), backend.uploadMatrix(whh, 4 * hidden, hidden), h, c, out, batch,
+                frames, hidden);
+        double[] hx = toDouble(h0);
+        double[] cx = toDouble(c0);
+        double[] expected = NaiveOps.lstm(gates, null, whh, null, null, hx, cx, batch, frames, 0, hidden);
+        assertClose("lstm out", expected, read(out), TOL);
+        assertClose("lstm final h", hx, read(h), TOL);
+        assertClose("lstm final c", cx, read(c), TOL);
+    }
+
+    @ParameterizedTest(name = "batch {0}, frames {1}, in {2}, hidden {3}")
+    @CsvSource({"1,7,5,5", "2,13,32,32", "2,9,17,33"})
+    void anLstmLayerIsLinearOverAllFramesThenTheRecurrenceFromZeros(int batch, int frames, int in, int hidden) {
+        float[] x = random(random, batch * frames * in, 2);
+        float[] wih = random(random, 4 * hidden * in, 1 / Math.sqrt(in));
+        float[] whh = random(random, 4 * hidden * hidden, 1 / Math.sqrt(hidden));
+        float[] bih = random(random, 4 * hidden, 0.5);
+        float[] bhh = random(random, 4 * hidden, 0.5);
+        float[] bias = new float[4 * hidden];
+        for (int i = 0; i < bias.length; i++) {
+            bias[i] = bih[i] + bhh[i];
+        }
+        Tensor gates = backend.upload(poison(batch * frames * 4 * hidden));
+        backend.linear(backend.upload(x), backend.uploadMatrix(wih, 4 * hidden, in), backend.upload(bias),
+                Activation.NONE, gates, batch * frames);
+        Tensor h = backend.allocate((long) batch * hidden);
+        Tensor c = backend.allocate((long) batch * hidden);
+        Tensor out = backend.upload(poison(batch * frames * hidden));
+        backend.lstmRecurrence(gates, backend.uploadMatrix(whh, 4 * hidden, hidden), h, c, out, batch, frames, hidden);
+        double[] expected = NaiveOps.lstm(x, wih, whh, bih, bhh, new double[batch * hidden],
+                new double[batch * hidden], batch, frames, in, hidden);
+        assertClose("lstm layer", expected, read(out), TOL);
+    }
+
+    @ParameterizedTest(name = "hidden {0}, frames {1} + {2}")
+    @CsvSource({"5,1,6", "16,3,4", "33,6,1"})
+    void stateCarriedAcrossTwoCallsEqualsOneCallOverTheConcatenation(int hidden, int first, int second) {
+        int batch = 2;
+        int frames = first + second;
+        float[] gates = random(random, batch * frames * 4 * hidden, 2);
+        MatrixWeight whh = backend.uploadMatrix(random(random, 4 * hidden * hidden, 1.5 / Math.sqrt(hidden)),
+                4 * hidden, hidden);
+        Tensor h = backend.allocate((long) batch * hidden);
+        Tensor c = backend.allocate((long) batch * hidden);
+        Tensor whole = backend.upload(poison(batch * frames * hidden));
+        backend.lstmRecurrence(backend.upload(gates), whh, h, c, whole, batch, frames, hidden);
+        float[] wholeOut = read(whole);
+        float[] wholeH = read(h);
+        float[] wholeC = read(c);
+
+        Tensor h2 = backend.allocate((long) batch * hidden);
+        Tensor c2 = backend.allocate((long) batch * hidden);
+        float[] joined = new float[batch * frames * hidden];
+        int start = 0;
+        for (int part : new int[] {first, second}) {
+            float[] g = new float[batch * part * 4 * hidden];
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(gates, (b * frames + start) * 4 * hidden, g, b * part * 4 * hidden, part * 4 * hidden);
+            }
+            Tensor out = backend.upload(poison(batch * part * hidden));
+            backend.lstmRecurrence(backend.upload(g), whh, h2, c2, out, batch, part, hidden);
+            float[] o = read(out);
+            for (int b = 0; b < batch; b++) {
+                System.arraycopy(o, b * part * hidden, joined, (b * frames + start) * hidden, part * hidden);
+            }
+            start += part;
+        }
+        assertArrayEquals(wholeOut, joined, "out of two calls");
+        assertArrayEquals(wholeH, read(h2), "final h of two calls");
+        assertArrayEquals(wholeC, read(c2), "final c of two calls");
+    }
+
+    @Test
+    void lstmRecurrenceRefusesWrongSizesNamingTheArgument() {
+        int hidden = 4;
+        MatrixWeight whh = backend.uploadMatrix(random(random, 16 * 4, 1), 16, 4);
+        Tensor gates = backend.upload(random(random, 2 * 3 * 16, 1));
+        Tensor h = backend.allocate(8);
+        Tensor c = backend.allocate(8);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.lstmRecurrence(gates, whh, h, c, backend.allocate(23), 2, 3, hidden));
+        assertTrue(e.getMessage().contains("lstmRecurrence out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.lstmRecurrence(gates, whh, h, backend.allocate(7), backend.allocate(24), 2, 3, hidden));
+        assertTrue(e.getMessage().contains("lstmRecurrence c"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.lstmRecurrence(gates, whh, h, c, backend.allocate(32), 2, 4, hidden));
+        assertTrue(e.getMessage().contains("lstmRecurrence gates"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> backend.lstmRecurrence(gates,
+                backend.uploadMatrix(random(random, 16 * 5, 1), 16, 5), h, c, backend.allocate(24), 2, 3, hidden));
+        assertTrue(e.getMessage().contains("W_hh"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> backend.lstmRecurrence(gates, whh, h, h, backend.allocate(24),
+                2, 3, hidden));
     }
 
     @Test

@@ -209,6 +209,53 @@ public final class NaiveOps {
         return out;
     }
 
+    private static double sigmoid(double v) {
+        return 1 / (1 + Math.exp(-v));
+    }
+
+    /**
+     * One LSTM layer as PyTorch defines it (gates i, f, g, o; both biases) over {@code x [batch, frames, in]}
+     * from the state {@code h, c [batch, hidden]} (updated in place to the final state); returns
+     * {@code [batch, frames, hidden]}. {@code wih} is null when {@code x} already holds the gate
+     * inputs {@code [batch, frames, 4*hidden]} (then the biases are null too).
+     */
+    public static double[] lstm(float[] x, float[] wih, float[] whh, float[] bih, float[] bhh, double[] h, double[] c,
+                                int batch, int frames, int in, int hidden) {
+        double[] out = new double[batch * frames * hidden];
+        int width = wih == null ? 4 * hidden : in;
+        for (int b = 0; b < batch; b++) {
+            double[] hb = java.util.Arrays.copyOfRange(h, b * hidden, (b + 1) * hidden);
+            double[] cb = java.util.Arrays.copyOfRange(c, b * hidden, (b + 1) * hidden);
+            for (int t = 0; t < frames; t++) {
+                int xi = (b * frames + t) * width;
+                double[] a = new double[4 * hidden];
+                for (int r = 0; r < 4 * hidden; r++) {
+                    double s;
+                    if (wih == null) {
+                        s = x[xi + r];
+                    } else {
+                        s = bih[r] + bhh[r];
+                        for (int k = 0; k < in; k++) {
+                            s += (double) wih[r * in + k] * x[xi + k];
+                        }
+                    }
+                    for (int k = 0; k < hidden; k++) {
+                        s += whh[r * hidden + k] * hb[k];
+                    }
+                    a[r] = s;
+                }
+                for (int j = 0; j < hidden; j++) {
+                    cb[j] = sigmoid(a[hidden + j]) * cb[j] + sigmoid(a[j]) * Math.tanh(a[2 * hidden + j]);
+                    hb[j] = sigmoid(a[3 * hidden + j]) * Math.tanh(cb[j]);
+                    out[(b * frames + t) * hidden + j] = hb[j];
+                }
+            }
+            System.arraycopy(hb, 0, h, b * hidden, hidden);
+            System.arraycopy(cb, 0, c, b * hidden, hidden);
+        }
+        return out;
+    }
+
     /**
      * PyTorch's ConvTranspose1d (no padding), weight {@code [cin, cout, kernel]}, bias {@code [cout]}:
      * {@code raw[b, t*stride + k, co] += w[ci, co, k] x[b, t, ci]} over {@code (framesIn - 1)*stride + kernel}

@@ -47,7 +47,7 @@ public final class CpuBackend implements Backend {
         this.kernels = kernels;
         this.workers = new WorkerPool(threads);
         this.attention = new CpuAttention(kernels, workers);
-        this.codec = new CpuCodecOps(workers);
+        this.codec = new CpuCodecOps(workers, kernels);
     }
 
     @Override
@@ -328,6 +328,21 @@ public final class CpuBackend implements Backend {
         CodecChecks.overlapAdd(in.length, bi == null ? -1 : bi.length, o.length, batch, framesIn, framesOut, channels,
                 kernel, stride, trimLeft);
         codec.overlapAdd(in, bi, o, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
+
+    @Override
+    public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                               int hidden) {
+        float[] g = floats(gates);
+        PackedMatrix w = packed(whh);
+        float[] hs = floats(h);
+        float[] cs = floats(c);
+        float[] o = floats(out);
+        if (o == g || o == hs || o == cs || hs == cs) {
+            throw new IllegalArgumentException("lstmRecurrence: out, h and c must be distinct tensors");
+        }
+        CodecChecks.lstmRecurrence(g.length, w, hs.length, cs.length, o.length, batch, frames, hidden);
+        codec.lstmRecurrence(g, w, hs, cs, o, batch, frames, hidden);
     }
 
     /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */

@@ -9,10 +9,17 @@ import org.soundstorm4j.backend.PadMode;
  * worker pool, so results do not depend on the thread count.
  */
 final class CpuCodecOps {
-    private final WorkerPool workers;
+    /** Rows of h per matrix-product task (a multiple of both micro-kernels' row tiles). */
+    private static final int ROW_BLOCK = 48;
+    /** Packed panels of W_hh per matrix-product task. */
+    private static final int PANELS_PER_TASK = 2;
 
-    CpuCodecOps(WorkerPool workers) {
+    private final WorkerPool workers;
+    private final CpuKernels kernels;
+
+    CpuCodecOps(WorkerPool workers, CpuKernels kernels) {
         this.workers = workers;
+        this.kernels = kernels;
     }
 
     /** ELU, alpha 1. */
@@ -92,6 +99,51 @@ final class CpuCodecOps {
                 }
             }
         });
+    }
+
+    /**
+     * The LSTM recurrence: per frame, {@code h W_hh^T} for all rows by the packed micro-kernel, its
+     * panels (groups of gate rows) split over the worker pool, then the cell update on the calling
+     * thread. h of frame t-1 is read straight from {@code out} (row stride frames*hidden).
+     */
+    void lstmRecurrence(float[] gates, PackedMatrix whh, float[] h, float[] c, float[] out, int batch, int frames,
+                        int hidden) {
+        int g4 = 4 * hidden;
+        float[] a = new float[batch * g4];
+        int rowBlocks = (batch + ROW_BLOCK - 1) / ROW_BLOCK;
+        int panels = whh.panels();
+        int panelChunks = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+        for (int t = 0; t < frames; t++) {
+            float[] hPrev = t == 0 ? h : out;
+            int hOff = t == 0 ? 0 : (t - 1) * hidden;
+            int hStride = t == 0 ? hidden : frames * hidden;
+            workers.forEach(rowBlocks * panelChunks, task -> {
+                int i0 = (task / panelChunks) * ROW_BLOCK;
+                int p0 = (task % panelChunks) * PANELS_PER_TASK;
+                kernels.gemm(hPrev, hOff + i0 * hStride, hStride, Math.min(ROW_BLOCK, batch - i0), whh, p0,
+                        Math.min(panels, p0 + PANELS_PER_TASK), a, i0 * g4, g4, null, Epilogue.STORE, 1f);
+            });
+            for (int b = 0; b < batch; b++) {
+                int gi = (b * frames + t) * g4;
+                int ai = b * g4;
+                for (int j = 0; j < hidden; j++) {
+                    float in = sigmoid(a[ai + j] + gates[gi + j]);
+                    float forget = sigmoid(a[ai + hidden + j] + gates[gi + hidden + j]);
+                    float cand = (float) Math.tanh(a[ai + 2 * hidden + j] + gates[gi + 2 * hidden + j]);
+                    float outGate = sigmoid(a[ai + 3 * hidden + j] + gates[gi + 3 * hidden + j]);
+                    float cell = forget * c[b * hidden + j] + in * cand;
+                    c[b * hidden + j] = cell;
+                    out[(b * frames + t) * hidden + j] = outGate * (float) Math.tanh(cell);
+                }
+            }
+        }
+        for (int b = 0; b < batch; b++) {
+            System.arraycopy(out, (b * frames + frames - 1) * hidden, h, b * hidden, hidden);
+        }
+    }
+
+    private static float sigmoid(float x) {
+        return 1f / (1f + (float) Math.exp(-x));
     }
 
     /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */

@@ -436,6 +436,12 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                               int hidden) {
+        codec.lstmRecurrence(gates, whh, h, c, out, batch, frames, hidden);
+    }
+
+    @Override
     public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
                            int kernel, int stride, int trimLeft) {
         codec.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);

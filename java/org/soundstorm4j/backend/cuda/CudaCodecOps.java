@@ -3,6 +3,7 @@ package org.soundstorm4j.backend.cuda;
 import org.soundstorm4j.backend.CodecChecks;
 import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.PadMode;
 import org.soundstorm4j.backend.Tensor;
 
@@ -40,6 +41,37 @@ final class CudaCodecOps {
         CudaBuffer o = cuda.floats(out);
         CodecChecks.elu(in.size(), o.size(), size);
         cuda.launch("elu", CudaBackend.blocks(size, block), 1, block, in, o, size);
+    }
+
+    /**
+     * One {@code lstm_step} launch per frame on the stream, then {@code lstm_save_h}: each step needs
+     * every unit's h of the step before, and a launch boundary is the portable grid-wide barrier.
+     * Inside {@code replayable} the launches are captured into the graph like any other, so a replay
+     * costs one graph launch, not a Java call per frame. W_hh must be fp32: under BF16 products
+     * {@code uploadMatrix} keeps only a bf16 copy, which this kernel does not read.
+     */
+    void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                        int hidden) {
+        CudaBuffer g = cuda.floats(gates);
+        CudaMatrix w = cuda.matrix(whh);
+        CudaBuffer hs = cuda.floats(h);
+        CudaBuffer cs = cuda.floats(c);
+        CudaBuffer o = cuda.floats(out);
+        if (o.address() == g.address() || o.address() == hs.address() || o.address() == cs.address()
+                || hs.address() == cs.address()) {
+            throw new IllegalArgumentException("lstmRecurrence: out, h and c must be distinct tensors");
+        }
+        if (w.data().kind() != CudaBuffer.Kind.FLOAT) {
+            throw new IllegalArgumentException("lstmRecurrence needs W_hh in fp32, but this backend stores matrices as "
+                    + w.data().kind() + " (BF16 products); use FP32 or TF32 precision");
+        }
+        CodecChecks.lstmRecurrence(g.size(), w, hs.size(), cs.size(), o.size(), batch, frames, hidden);
+        long blocks = CudaBackend.blocks((long) batch * hidden, block);
+        for (int t = 0; t < frames; t++) {
+            cuda.launch("lstm_step", blocks, 1, block, g, w.data(), t == 0 ? hs : o, t == 0 ? 0 : (t - 1) * hidden,
+                    t == 0 ? hidden : frames * hidden, cs, o, batch, frames, hidden, t);
+        }
+        cuda.launch("lstm_save_h", blocks, 1, block, o, hs, batch, frames, hidden);
     }
 
     void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,

@@ -3,6 +3,7 @@ package org.soundstorm4j.backend.opencl;
 import org.soundstorm4j.backend.CodecChecks;
 import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.PadMode;
 import org.soundstorm4j.backend.Tensor;
 
@@ -40,6 +41,32 @@ final class ClCodecOps {
         ClTensor o = cl.floats(out);
         CodecChecks.elu(in.size(), o.size(), size);
         cl.launch(cl.kernel(program, "elu"), new long[] {size}, new long[] {group}, in, o, size);
+    }
+
+    /**
+     * One {@code lstm_step} launch per frame on the in-order queue (each step needs every unit's h
+     * of the step before, a grid-wide dependency that OpenCL 1.2 can only express between
+     * launches), then {@code lstm_save_h}.
+     */
+    void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                        int hidden) {
+        ClTensor g = cl.floats(gates);
+        ClMatrix w = cl.matrix(whh);
+        ClTensor hs = cl.floats(h);
+        ClTensor cs = cl.floats(c);
+        ClTensor o = cl.floats(out);
+        if (o.mem() == g.mem() || o.mem() == hs.mem() || o.mem() == cs.mem() || hs.mem() == cs.mem()) {
+            throw new IllegalArgumentException("lstmRecurrence: out, h and c must be distinct tensors");
+        }
+        CodecChecks.lstmRecurrence(g.size(), w, hs.size(), cs.size(), o.size(), batch, frames, hidden);
+        long step = cl.kernel(program, "lstm_step");
+        long[] global = {(long) batch * hidden};
+        long[] local = {group};
+        for (int t = 0; t < frames; t++) {
+            cl.launch(step, global, local, g, w.data(), t == 0 ? hs : o, t == 0 ? 0 : (t - 1) * hidden,
+                    t == 0 ? hidden : frames * hidden, cs, o, batch, frames, hidden, t);
+        }
+        cl.launch(cl.kernel(program, "lstm_save_h"), global, local, o, hs, batch, frames, hidden);
     }
 
     void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
