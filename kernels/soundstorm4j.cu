@@ -22,6 +22,7 @@
 #include "elu.clh"
 #include "overlap_add.clh"
 #include "lstm_step.clh"
+#include "codebook_sum.clh"
 #include "linear_epilogue.cu"
 #include "attention_mma.cu"
 #include "score_tokens_warp.cu"

@@ -203,6 +203,20 @@ public interface Backend extends AutoCloseable {
                         int hidden);
 
     /**
+     * The codec's quantizer decode: {@code out[b, t, :] = sum_{q < levels} table[q*codebookSize +
+     * codes[q, b, t], :]}, levels added in increasing order from level 0 (SpeechTokenizer's
+     * {@code decode} of the first {@code levels} levels). Ids are not checked on the device: the
+     * caller checks them before upload ({@link CodecLayouts#checkCodes}); an id outside
+     * {@code [0, codebookSize)} reads a wrong row or outside the table.
+     *
+     * @param codes {@code [levels, batch, frames]} (level-major), at least the first {@code levels} levels
+     * @param table {@code [levels*codebookSize, dim]}: level q's codebook in rows {@code q*codebookSize..}
+     * @param out   {@code [batch, frames, dim]}
+     */
+    void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames, int codebookSize,
+                     int dim);
+
+    /**
      * Draws a token and its confidence for every still-masked target position of
      * {@code step.level()} (where {@code tokens} holds the mask id), exactly as
      * {@code sampler.TokenScorer} defines it: the argmax in a row this iteration leaves with nothing

@@ -112,6 +112,12 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
+                            int codebookSize, int dim) {
+        timed("codebookSum", () -> inner.codebookSum(codes, table, out, levels, batch, frames, codebookSize, dim));
+    }
+
+    @Override
     public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
                                int hidden) {
         timed("lstmRecurrence", () -> inner.lstmRecurrence(gates, whh, h, c, out, batch, frames, hidden));

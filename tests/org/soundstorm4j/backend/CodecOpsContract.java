@@ -181,6 +181,42 @@ public abstract class CodecOpsContract {
                 trimLeft, framesOut), read(out), TOL);
     }
 
+    // ---- codebook sum ----
+
+    @ParameterizedTest(name = "codes [{0}, {2}, {3}], levels {1}, codebook {4}, dim {5}")
+    @CsvSource({"1,1,1,1,1,1", "8,8,2,13,16,32", "8,1,2,13,16,32", "8,7,2,13,16,32", "8,8,1,1,16,32",
+            "3,2,3,17,5,33", "8,8,1,10,1024,64"})
+    void codebookSumAddsTheFirstLevelsInOrder(int q, int levels, int batch, int frames, int codebook, int dim) {
+        int[] codes = new int[q * batch * frames];
+        for (int i = 0; i < codes.length; i++) {
+            codes[i] = random.nextInt(codebook);
+        }
+        codes[codes.length - 1] = codebook - 1; // the last row of the last level's codebook
+        CodecLayouts.checkCodes(codes, q, batch, frames, codebook);
+        float[] table = random(random, levels * codebook * dim, 1); // only the levels summed
+        Tensor out = backend.upload(poison(batch * frames * dim));
+        backend.codebookSum(ints(codes), backend.upload(table), out, levels, batch, frames, codebook, dim);
+        assertClose("codebookSum", NaiveOps.codebookSum(codes, table, levels, batch, frames, codebook, dim), read(out),
+                1e-6);
+    }
+
+    @Test
+    void codebookSumRefusesWrongSizesNamingTheArgument() {
+        IntTensor codes = ints(new int[2 * 3 * 4]);
+        Tensor table = backend.upload(random(random, 2 * 5 * 6, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.codebookSum(codes, table, backend.allocate(3 * 4 * 6 - 1), 2, 3, 4, 5, 6));
+        assertTrue(e.getMessage().contains("codebookSum out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.codebookSum(codes, table, backend.allocate(3 * 4 * 6), 3, 3, 4, 5, 6));
+        assertTrue(e.getMessage().contains("codebookSum codes"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.codebookSum(codes, table, backend.allocate(3 * 4 * 6), 2, 3, 4, 6, 6));
+        assertTrue(e.getMessage().contains("codebookSum table"), e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> backend.codebookSum(codes, table, backend.allocate(3 * 4 * 6), 0, 3, 4, 5, 6));
+    }
+
     // ---- LSTM ----
 
     @ParameterizedTest(name = "batch {0}, frames {1}, hidden {2}")

@@ -209,6 +209,24 @@ public final class NaiveOps {
         return out;
     }
 
+    /** {@link Backend#codebookSum}: codes {@code [>= levels, batch, frames]}, table {@code [levels*codebook, dim]}. */
+    public static double[] codebookSum(int[] codes, float[] table, int levels, int batch, int frames, int codebook,
+                                       int dim) {
+        double[] out = new double[batch * frames * dim];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < frames; t++) {
+                for (int d = 0; d < dim; d++) {
+                    double s = 0;
+                    for (int q = 0; q < levels; q++) {
+                        s += table[(q * codebook + codes[(q * batch + b) * frames + t]) * dim + d];
+                    }
+                    out[(b * frames + t) * dim + d] = s;
+                }
+            }
+        }
+        return out;
+    }
+
     private static double sigmoid(double v) {
         return 1 / (1 + Math.exp(-v));
     }

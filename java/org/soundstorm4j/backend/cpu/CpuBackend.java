@@ -331,6 +331,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
+                            int codebookSize, int dim) {
+        int[] ids = ints(codes);
+        float[] tab = floats(table);
+        float[] o = floats(out);
+        CodecChecks.codebookSum(ids.length, tab.length, o.length, levels, batch, frames, codebookSize, dim);
+        codec.codebookSum(ids, tab, o, levels, batch, frames, codebookSize, dim);
+    }
+
+    @Override
     public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
                                int hidden) {
         float[] g = floats(gates);

@@ -102,6 +102,27 @@ final class CpuCodecOps {
     }
 
     /**
+     * Ids are not checked (the caller's {@code CodecLayouts.checkCodes}); one out of range throws
+     * {@code ArrayIndexOutOfBoundsException} here only when it falls outside the whole table.
+     */
+    void codebookSum(int[] codes, float[] table, float[] out, int levels, int batch, int frames, int codebookSize,
+                     int dim) {
+        int rows = batch * frames;
+        forEachRowChunk(rows, (r0, r1) -> {
+            for (int row = r0; row < r1; row++) {
+                int dst = row * dim;
+                java.util.Arrays.fill(out, dst, dst + dim, 0f);
+                for (int q = 0; q < levels; q++) { // increasing level, as the kernel sums
+                    int src = (q * codebookSize + codes[q * rows + row]) * dim;
+                    for (int d = 0; d < dim; d++) {
+                        out[dst + d] += table[src + d];
+                    }
+                }
+            }
+        });
+    }
+
+    /**
      * The LSTM recurrence: per frame, {@code h W_hh^T} for all rows by the packed micro-kernel, its
      * panels (groups of gate rows) split over the worker pool, then the cell update on the calling
      * thread. h of frame t-1 is read straight from {@code out} (row stride frames*hidden).

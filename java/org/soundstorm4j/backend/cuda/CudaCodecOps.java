@@ -43,6 +43,16 @@ final class CudaCodecOps {
         cuda.launch("elu", CudaBackend.blocks(size, block), 1, block, in, o, size);
     }
 
+    void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames, int codebookSize,
+                     int dim) {
+        CudaBuffer ids = cuda.ints(codes);
+        CudaBuffer tab = cuda.floats(table);
+        CudaBuffer o = cuda.floats(out);
+        CodecChecks.codebookSum(ids.size(), tab.size(), o.size(), levels, batch, frames, codebookSize, dim);
+        cuda.launch("codebook_sum", CudaBackend.blocks((long) batch * frames * dim, block), 1, block, ids, tab, o,
+                levels, batch, frames, codebookSize, dim);
+    }
+
     /**
      * One {@code lstm_step} launch per frame on the stream, then {@code lstm_save_h}: each step needs
      * every unit's h of the step before, and a launch boundary is the portable grid-wide barrier.

@@ -43,6 +43,16 @@ final class ClCodecOps {
         cl.launch(cl.kernel(program, "elu"), new long[] {size}, new long[] {group}, in, o, size);
     }
 
+    void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames, int codebookSize,
+                     int dim) {
+        ClTensor ids = cl.ints(codes);
+        ClTensor tab = cl.floats(table);
+        ClTensor o = cl.floats(out);
+        CodecChecks.codebookSum(ids.size(), tab.size(), o.size(), levels, batch, frames, codebookSize, dim);
+        cl.launch(cl.kernel(program, "codebook_sum"), new long[] {(long) batch * frames * dim}, new long[] {group}, ids,
+                tab, o, levels, batch, frames, codebookSize, dim);
+    }
+
     /**
      * One {@code lstm_step} launch per frame on the in-order queue (each step needs every unit's h
      * of the step before, a grid-wide dependency that OpenCL 1.2 can only express between
