@@ -20,6 +20,7 @@
 #include "philox_draws.clh"
 #include "im2col.clh"
 #include "elu.clh"
+#include "add_tensors.clh"
 #include "overlap_add.clh"
 #include "lstm_step.clh"
 #include "codebook_sum.clh"

@@ -168,6 +168,9 @@ public interface Backend extends AutoCloseable {
      */
     void elu(Tensor x, Tensor out, int size);
 
+    /** {@code out[i] = a[i] + b[i]} for {@code i < size} (a skip connection). {@code out} may be {@code a} or {@code b}. */
+    void add(Tensor a, Tensor b, Tensor out, int size);
+
     /**
      * The second half of a transposed conv1d (the first is {@link #linear} with the weight
      * {@link CodecLayouts#transposedConvWeight permuted} to {@code [kernel*channels, cin]}), trimmed

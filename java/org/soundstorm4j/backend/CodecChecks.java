@@ -41,6 +41,13 @@ public final class CodecChecks {
         TensorSizes.require("elu out", out, size);
     }
 
+    public static void add(long a, long b, long out, int size) {
+        positive("add", "size", size);
+        TensorSizes.require("add a", a, size);
+        TensorSizes.require("add b", b, size);
+        TensorSizes.require("add out", out, size);
+    }
+
     /** {@code bias} is -1 when absent. */
     public static void overlapAdd(long y, long bias, long out, int batch, int framesIn, int framesOut, int channels,
                                   int kernel, int stride, int trimLeft) {

@@ -112,6 +112,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        timed("add", () -> inner.add(a, b, out, size));
+    }
+
+    @Override
     public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
                             int codebookSize, int dim) {
         timed("codebookSum", () -> inner.codebookSum(codes, table, out, levels, batch, frames, codebookSize, dim));

@@ -371,6 +371,28 @@ public abstract class CodecOpsContract {
                 () -> backend.overlapAdd(y, null, backend.allocate(2 * 20 * 3), 2, 5, 20, 3, 8, 0, 2));
     }
 
+    @ParameterizedTest(name = "size {0}")
+    @CsvSource({"1", "45", "10007"})
+    void addMatchesNaiveAlsoInPlace(int size) {
+        float[] a = random(random, size, 3);
+        float[] b = random(random, size, 3);
+        double[] expected = new double[size];
+        for (int i = 0; i < size; i++) {
+            expected[i] = (double) a[i] + b[i];
+        }
+        Tensor out = backend.upload(poison(size));
+        backend.add(backend.upload(a), backend.upload(b), out, size);
+        assertClose("add", expected, read(out), 1e-7);
+        Tensor inPlace = backend.upload(a);
+        backend.add(inPlace, backend.upload(b), inPlace, size);
+        assertClose("add in place", expected, read(inPlace), 1e-7);
+        if (size > 1) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> backend.add(inPlace, backend.allocate(size - 1), inPlace, size));
+            assertTrue(e.getMessage().contains("add b"), e.getMessage());
+        }
+    }
+
     @Test
     void im2colAndEluRefuseWrongSizesNamingTheArgument() {
         ConvWindow w = new ConvWindow(7, 1, 3, 3, PadMode.REFLECT, false);

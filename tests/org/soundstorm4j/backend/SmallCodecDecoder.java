@@ -126,11 +126,7 @@ final class SmallCodecDecoder {
                     tensor((long) batch * ch), tensor((long) batch * ch), out, batch, frames, ch);
             y = out;
         }
-        float[] identity = new float[ch * ch];
-        for (int i = 0; i < ch; i++) {
-            identity[i * ch + i] = 1f;
-        }
-        be.linearAccumulate(x, be.uploadMatrix(identity, ch, ch), null, 1f, y, rows); // y += x (the skip), exact
+        be.add(y, x, y, rows * ch); // the skip: the LSTM stack's input added once to its output
         x = y;
         // stages
         for (int s = 0; s < RATIOS.length; s++) {

@@ -317,6 +317,15 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        float[] x = floats(a);
+        float[] y = floats(b);
+        float[] o = floats(out);
+        CodecChecks.add(x.length, y.length, o.length, size);
+        codec.add(x, y, o, size);
+    }
+
+    @Override
     public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
                            int kernel, int stride, int trimLeft) {
         float[] in = floats(y);

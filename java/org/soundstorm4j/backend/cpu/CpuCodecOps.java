@@ -76,6 +76,14 @@ final class CpuCodecOps {
         });
     }
 
+    void add(float[] a, float[] b, float[] out, int size) {
+        forEachRowChunk(size, (i0, i1) -> {
+            for (int i = i0; i < i1; i++) {
+                out[i] = a[i] + b[i];
+            }
+        });
+    }
+
     void overlapAdd(float[] y, float[] bias, float[] out, int batch, int framesIn, int framesOut, int channels,
                     int kernel, int stride, int trimLeft) {
         forEachRowChunk(batch * framesOut, (r0, r1) -> {

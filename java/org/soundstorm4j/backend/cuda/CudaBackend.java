@@ -436,6 +436,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        codec.add(a, b, out, size);
+    }
+
+    @Override
     public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
                             int codebookSize, int dim) {
         codec.codebookSum(codes, table, out, levels, batch, frames, codebookSize, dim);

@@ -84,6 +84,14 @@ final class CudaCodecOps {
         cuda.launch("lstm_save_h", blocks, 1, block, o, hs, batch, frames, hidden);
     }
 
+    void add(Tensor a, Tensor b, Tensor out, int size) {
+        CudaBuffer x = cuda.floats(a);
+        CudaBuffer y = cuda.floats(b);
+        CudaBuffer o = cuda.floats(out);
+        CodecChecks.add(x.size(), y.size(), o.size(), size);
+        cuda.launch("add_tensors", CudaBackend.blocks(size, block), 1, block, x, y, o, size);
+    }
+
     void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
                     int kernel, int stride, int trimLeft) {
         CudaBuffer in = cuda.floats(y);

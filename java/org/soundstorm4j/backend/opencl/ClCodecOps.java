@@ -79,6 +79,14 @@ final class ClCodecOps {
         cl.launch(cl.kernel(program, "lstm_save_h"), global, local, o, hs, batch, frames, hidden);
     }
 
+    void add(Tensor a, Tensor b, Tensor out, int size) {
+        ClTensor x = cl.floats(a);
+        ClTensor y = cl.floats(b);
+        ClTensor o = cl.floats(out);
+        CodecChecks.add(x.size(), y.size(), o.size(), size);
+        cl.launch(cl.kernel(program, "add_tensors"), new long[] {size}, new long[] {group}, x, y, o, size);
+    }
+
     void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
                     int kernel, int stride, int trimLeft) {
         ClTensor in = cl.floats(y);

@@ -95,7 +95,7 @@ public final class OpenClBackend implements Backend {
         queue = clCreateCommandQueue(context, device.device(), 0, err);
         OpenCl.check(err.get(0), "clCreateCommandQueue");
         program = build(KernelSources.program(List.of("embed_sum.clh", "layer_norm.clh", "matmul.clh", "glu.clh",
-                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh", "im2col.clh", "elu.clh",
+                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh", "im2col.clh", "elu.clh", "add_tensors.clh",
                 "overlap_add.clh", "lstm_step.clh", "codebook_sum.clh")),
                 "-DNORM_GROUP=" + NORM_GROUP + " -DMATMUL_TILE=" + MATMUL_TILE + " -DTOPK_MAX=" + TOPK_MAX);
         codec = new ClCodecOps(this, program, ELEMENTWISE_GROUP);
@@ -427,6 +427,11 @@ public final class OpenClBackend implements Backend {
     @Override
     public void elu(Tensor x, Tensor out, int size) {
         codec.elu(x, out, size);
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        codec.add(a, b, out, size);
     }
 
     @Override
