@@ -57,8 +57,8 @@ final class CudaCodecOps {
      * One {@code lstm_step} launch per frame on the stream, then {@code lstm_save_h}: each step needs
      * every unit's h of the step before, and a launch boundary is the portable grid-wide barrier.
      * Inside {@code replayable} the launches are captured into the graph like any other, so a replay
-     * costs one graph launch, not a Java call per frame. W_hh must be fp32: under BF16 products
-     * {@code uploadMatrix} keeps only a bf16 copy, which this kernel does not read.
+     * costs one graph launch, not a Java call per frame. Under BF16 products {@code uploadMatrix}
+     * keeps only a bf16 copy of W_hh, which {@code lstm_step_bf16} reads (h, c and the sums stay fp32).
      */
     void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
                         int hidden) {
@@ -71,14 +71,11 @@ final class CudaCodecOps {
                 || hs.address() == cs.address()) {
             throw new IllegalArgumentException("lstmRecurrence: out, h and c must be distinct tensors");
         }
-        if (w.data().kind() != CudaBuffer.Kind.FLOAT) {
-            throw new IllegalArgumentException("lstmRecurrence needs W_hh in fp32, but this backend stores matrices as "
-                    + w.data().kind() + " (BF16 products); use FP32 or TF32 precision");
-        }
         CodecChecks.lstmRecurrence(g.size(), w, hs.size(), cs.size(), o.size(), batch, frames, hidden);
         long blocks = CudaBackend.blocks((long) batch * hidden, block);
+        String step = w.data().kind() == CudaBuffer.Kind.BF16 ? "lstm_step_bf16" : "lstm_step";
         for (int t = 0; t < frames; t++) {
-            cuda.launch("lstm_step", blocks, 1, block, g, w.data(), t == 0 ? hs : o, t == 0 ? 0 : (t - 1) * hidden,
+            cuda.launch(step, blocks, 1, block, g, w.data(), t == 0 ? hs : o, t == 0 ? 0 : (t - 1) * hidden,
                     t == 0 ? hidden : frames * hidden, cs, o, batch, frames, hidden, t);
         }
         cuda.launch("lstm_save_h", blocks, 1, block, o, hs, batch, frames, hidden);
