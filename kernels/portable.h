@@ -30,6 +30,8 @@ __device__ static inline int portable_dim(const dim3 v, int d) { return d == 0 ?
 #define GLOBAL_ID(d) (GROUP_ID(d) * LOCAL_SIZE(d) + LOCAL_ID(d))
 
 #define EXP(x) expf(x)
+#define EXPM1(x) expm1f(x)
+#define TANH(x) tanhf(x)
 #define SQRT(x) sqrtf(x)
 #define FMAX(a, b) fmaxf((a), (b))
 #define AS_INT(f) __float_as_int(f)
@@ -54,6 +56,8 @@ __device__ static inline int portable_dim(const dim3 v, int d) { return d == 0 ?
 #define GLOBAL_ID(d) ((int)get_global_id(d))
 
 #define EXP(x) exp(x)
+#define EXPM1(x) expm1(x)
+#define TANH(x) tanh(x)
 #define SQRT(x) sqrt(x)
 #define FMAX(a, b) fmax((a), (b))
 #define AS_INT(f) as_int(f)

@@ -6,7 +6,8 @@
  *
  * The portable attention takes its head size at compile time, so it is instantiated once per
  * head size in its own namespace (its helper functions stay apart) under the kernel name
- * attention_hd<D>; CudaBackend.PORTABLE_HEAD_DIMS lists the sizes.
+ * attention_hd<D>; CudaBackend.PORTABLE_HEAD_DIMS lists the sizes. lstm_step is instantiated a
+ * second time as lstm_step_bf16, reading a bf16 W_hh.
  */
 #include "portable.h"
 #include "philox.h"
@@ -18,9 +19,30 @@
 #include "score_tokens.clh"
 #include "commit_tokens.clh"
 #include "philox_draws.clh"
+#include "im2col.clh"
+#include "elu.clh"
+#include "add_tensors.clh"
+#include "overlap_add.clh"
+#include "lstm_step.clh"
+#include "codebook_sum.clh"
 #include "linear_epilogue.cu"
 #include "attention_mma.cu"
 #include "score_tokens_warp.cu"
+
+/* the LSTM step again, reading a bf16 W_hh (BF16 products keep only the bf16 copy of a matrix) */
+namespace lstm_bf16 {
+#undef LSTM_WEIGHT
+#undef LSTM_LOAD
+#define LSTM_WEIGHT __nv_bfloat16
+#define LSTM_LOAD(w) __bfloat162float(w)
+#define LSTM_STEP_ONLY
+#define lstm_step lstm_step_bf16
+#define lstm_sigmoid lstm_sigmoid_bf16
+#include "lstm_step.clh"
+#undef lstm_sigmoid
+#undef lstm_step
+#undef LSTM_STEP_ONLY
+}
 
 namespace portable_attention_2 {
 #define HEAD_DIM 2

@@ -143,6 +143,82 @@ public interface Backend extends AutoCloseable {
      */
     void chanNorm(Tensor x, Tensor gamma, Tensor out, int rows, int channels);
 
+    // ---- codec ops (SpeechTokenizer's SEANet decoder; frames are time steps, row-major [batch, frames, channels]) ----
+
+    /**
+     * The input windows of a stride-1 conv1d, so the conv is this op then {@link #linear} with the
+     * weight {@link CodecLayouts#convWeight permuted} to {@code [cout, kernel*channels]}: for
+     * {@code t < outFrames = frames + padLeft + padRight - dilation*(kernel-1)},
+     * {@code out[b, t, k*channels + c] = act(xp[b, t + k*dilation, c])}, where xp is sequence b
+     * padded {@code padLeft}/{@code padRight} frames as {@link PadMode} says and act is ELU (alpha
+     * 1) when {@link ConvWindow#eluInput()}, else the identity. Sequence b is its first
+     * {@code lengths[b]} frames ({@code frames} when {@code lengths} is null): padding is applied at
+     * its own end, and its output frames from {@code lengths[b] + padLeft + padRight -
+     * dilation*(kernel-1)} on are zeros.
+     *
+     * @param x       {@code [batch, frames, channels]}
+     * @param lengths {@code [batch]} valid frames per sequence, or null (all {@code frames})
+     * @param out     {@code [batch, outFrames, kernel*channels]}, not {@code x}
+     */
+    void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels);
+
+    /**
+     * ELU (alpha 1) element-wise: {@code out[i] = x[i] > 0 ? x[i] : expm1(x[i])} for {@code i < size}.
+     * {@code out} may be {@code x}.
+     */
+    void elu(Tensor x, Tensor out, int size);
+
+    /** {@code out[i] = a[i] + b[i]} for {@code i < size} (a skip connection). {@code out} may be {@code a} or {@code b}. */
+    void add(Tensor a, Tensor b, Tensor out, int size);
+
+    /**
+     * The second half of a transposed conv1d (the first is {@link #linear} with the weight
+     * {@link CodecLayouts#transposedConvWeight permuted} to {@code [kernel*channels, cin]}), trimmed
+     * by {@code trimLeft} frames on the left and cut at {@code framesOut}:
+     * {@code out[b, t, co] = bias[co] + sum_k y[b, s/stride, k*channels + co]} over the taps
+     * {@code k < kernel}, in increasing k, for which {@code s = t + trimLeft - k} is a multiple of
+     * {@code stride} with {@code 0 <= s/stride < framesIn}. SEANet's upsampling by r is kernel 2r,
+     * stride r, trimLeft ceil(r/2), framesOut = framesIn * r.
+     *
+     * @param y    {@code [batch, framesIn, kernel*channels]}
+     * @param bias {@code [channels]} or null (0)
+     * @param out  {@code [batch, framesOut, channels]}, not {@code y}
+     */
+    void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                    int kernel, int stride, int trimLeft);
+
+    /**
+     * The recurrence of one unidirectional LSTM layer (PyTorch's gate order i, f, g, o), frame by
+     * frame from the state {@code (h, c)}: for t = 0..frames-1, with {@code a = gates[b, t, :] + h W_hh^T},
+     * {@code c = sigmoid(a_f) c + sigmoid(a_i) tanh(a_g)}, {@code h = sigmoid(a_o) tanh(c)},
+     * {@code out[b, t, :] = h}. The input half is the caller's: {@code gates = x W_ih^T + b_ih + b_hh}
+     * for all frames at once by {@link #linear}. {@code h} and {@code c} are read at the start and hold
+     * the final state at the end, so a chunked caller continues where it stopped (PyTorch's initial
+     * state is zeros: {@link #allocate} gives that). fp32 throughout; devices launch one step per frame.
+     *
+     * @param gates {@code [batch, frames, 4*hidden]}
+     * @param whh   {@code W_hh [4*hidden, hidden]} (PyTorch's {@code weight_hh_l*}), uploaded with {@link #uploadMatrix}
+     * @param h     {@code [batch, hidden]} in and out
+     * @param c     {@code [batch, hidden]} in and out
+     * @param out   {@code [batch, frames, hidden]}, none of the other tensors
+     */
+    void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                        int hidden);
+
+    /**
+     * The codec's quantizer decode: {@code out[b, t, :] = sum_{q < levels} table[q*codebookSize +
+     * codes[q, b, t], :]}, levels added in increasing order from level 0 (SpeechTokenizer's
+     * {@code decode} of the first {@code levels} levels). Ids are not checked on the device: the
+     * caller checks them before upload ({@link CodecLayouts#checkCodes}); an id outside
+     * {@code [0, codebookSize)} reads a wrong row or outside the table.
+     *
+     * @param codes {@code [levels, batch, frames]} (level-major), at least the first {@code levels} levels
+     * @param table {@code [levels*codebookSize, dim]}: level q's codebook in rows {@code q*codebookSize..}
+     * @param out   {@code [batch, frames, dim]}
+     */
+    void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames, int codebookSize,
+                     int dim);
+
     /**
      * Draws a token and its confidence for every still-masked target position of
      * {@code step.level()} (where {@code tokens} holds the mask id), exactly as

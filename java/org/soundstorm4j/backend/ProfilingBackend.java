@@ -102,6 +102,40 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels) {
+        timed("im2col", () -> inner.im2col(x, lengths, window, out, batch, frames, channels));
+    }
+
+    @Override
+    public void elu(Tensor x, Tensor out, int size) {
+        timed("elu", () -> inner.elu(x, out, size));
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        timed("add", () -> inner.add(a, b, out, size));
+    }
+
+    @Override
+    public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
+                            int codebookSize, int dim) {
+        timed("codebookSum", () -> inner.codebookSum(codes, table, out, levels, batch, frames, codebookSize, dim));
+    }
+
+    @Override
+    public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                               int hidden) {
+        timed("lstmRecurrence", () -> inner.lstmRecurrence(gates, whh, h, c, out, batch, frames, hidden));
+    }
+
+    @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        timed("overlapAdd", () -> inner.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride,
+                trimLeft));
+    }
+
+    @Override
     public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
                             int stayOffset, IntTensor drawn, Tensor confidence) {
         timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, step, stay, stayOffset, drawn, confidence));

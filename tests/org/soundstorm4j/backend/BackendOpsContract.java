@@ -7,8 +7,6 @@ import static org.soundstorm4j.backend.Arrays2.poison;
 import static org.soundstorm4j.backend.Arrays2.random;
 
 import java.util.SplittableRandom;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -16,40 +14,11 @@ import org.junit.jupiter.params.provider.CsvSource;
 /**
  * Every op of a {@link Backend} against {@link NaiveOps} (double precision) on fresh random data,
  * at tiny, odd and round sizes, with outputs poisoned (NaN) beforehand. A backend's test extends
- * this class and says how to make the backend.
+ * this class and says how to make the backend; the codec ops' cases are inherited from
+ * {@link CodecOpsContract}.
  */
-public abstract class BackendOpsContract {
-    /** Relative tolerance (of the largest expected value) for fp32 ops against the double-precision oracle. */
-    protected static final double TOL = 1e-5;
-
-    protected Backend backend;
+public abstract class BackendOpsContract extends CodecOpsContract {
     private final SplittableRandom random = new SplittableRandom(20261124);
-
-    protected abstract Backend createBackend();
-
-    @BeforeEach
-    void open() {
-        backend = createBackend();
-    }
-
-    @AfterEach
-    void close() {
-        if (backend != null) {
-            backend.close();
-        }
-    }
-
-    private float[] read(Tensor t) {
-        float[] host = new float[(int) t.size()];
-        backend.read(t, host);
-        return host;
-    }
-
-    private IntTensor ints(int[] values) {
-        IntTensor t = backend.allocateInts(values.length);
-        backend.write(t, values);
-        return t;
-    }
 
     @ParameterizedTest(name = "rows {0}, out {1}, in {2}, {3}")
     @CsvSource({"1,1,1,NONE", "7,13,5,SWISH", "6,32,16,NONE", "37,70,33,NONE", "100,129,64,SWISH",

@@ -3,6 +3,8 @@ package org.soundstorm4j.backend.cpu;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.CodecChecks;
+import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.ScoreStep;
@@ -30,6 +32,7 @@ public final class CpuBackend implements Backend {
     /** Whether {@link #workers} is the JVM's shared pool (released on close) or this backend's own (closed). */
     private final boolean sharedWorkers;
     private final CpuAttention attention;
+    private final CpuCodecOps codec;
     private volatile boolean closed;
 
     /**
@@ -61,6 +64,7 @@ public final class CpuBackend implements Backend {
         this.workers = workers;
         this.sharedWorkers = sharedWorkers;
         this.attention = new CpuAttention(kernels, workers);
+        this.codec = new CpuCodecOps(workers, kernels);
     }
 
     @Override
@@ -304,6 +308,77 @@ public final class CpuBackend implements Backend {
                 kernels.swish(o, dst, channels);
             }
         });
+    }
+
+    // ---- codec ops (CpuCodecOps) ----
+
+    @Override
+    public void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels) {
+        float[] in = floats(x);
+        float[] o = floats(out);
+        int[] len = lengths == null ? null : ints(lengths);
+        if (in == o) {
+            throw new IllegalArgumentException("im2col: out must not be the input");
+        }
+        int outFrames = CodecChecks.im2col(in.length, len == null ? -1 : len.length, window, o.length, batch, frames,
+                channels);
+        codec.im2col(in, len, window, o, batch, frames, channels, outFrames);
+    }
+
+    @Override
+    public void elu(Tensor x, Tensor out, int size) {
+        float[] in = floats(x);
+        float[] o = floats(out);
+        CodecChecks.elu(in.length, o.length, size);
+        codec.elu(in, o, size);
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        float[] x = floats(a);
+        float[] y = floats(b);
+        float[] o = floats(out);
+        CodecChecks.add(x.length, y.length, o.length, size);
+        codec.add(x, y, o, size);
+    }
+
+    @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        float[] in = floats(y);
+        float[] bi = bias == null ? null : floats(bias);
+        float[] o = floats(out);
+        if (in == o) {
+            throw new IllegalArgumentException("overlapAdd: out must not be the input");
+        }
+        CodecChecks.overlapAdd(in.length, bi == null ? -1 : bi.length, o.length, batch, framesIn, framesOut, channels,
+                kernel, stride, trimLeft);
+        codec.overlapAdd(in, bi, o, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
+
+    @Override
+    public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
+                            int codebookSize, int dim) {
+        int[] ids = ints(codes);
+        float[] tab = floats(table);
+        float[] o = floats(out);
+        CodecChecks.codebookSum(ids.length, tab.length, o.length, levels, batch, frames, codebookSize, dim);
+        codec.codebookSum(ids, tab, o, levels, batch, frames, codebookSize, dim);
+    }
+
+    @Override
+    public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                               int hidden) {
+        float[] g = floats(gates);
+        PackedMatrix w = packed(whh);
+        float[] hs = floats(h);
+        float[] cs = floats(c);
+        float[] o = floats(out);
+        if (o == g || o == hs || o == cs || hs == cs) {
+            throw new IllegalArgumentException("lstmRecurrence: out, h and c must be distinct tensors");
+        }
+        CodecChecks.lstmRecurrence(g.length, w, hs.length, cs.length, o.length, batch, frames, hidden);
+        codec.lstmRecurrence(g, w, hs, cs, o, batch, frames, hidden);
     }
 
     /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */

@@ -5,6 +5,7 @@ import java.util.List;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.IntTensor;
@@ -49,6 +50,7 @@ public final class CudaBackend implements Backend {
     private final CublasLibrary cublas;
     private final long cublasHandle;
     private final CudaBuffer cublasWorkspace;
+    private final CudaCodecOps codec = new CudaCodecOps(this, ELEMENTWISE_BLOCK);
     private CudaBuffer bf16Scratch;
     private CudaBuffer rotaryCos;
     private CudaBuffer rotarySin;
@@ -227,12 +229,12 @@ public final class CudaBackend implements Backend {
 
     // ---- ops ----
 
-    private void launch(String kernel, long gridX, int gridY, int block, Object... args) {
+    void launch(String kernel, long gridX, int gridY, int block, Object... args) {
         checkOpen();
         context.launch(kernel, gridX, gridY, block, args);
     }
 
-    private static long blocks(long threads, int block) {
+    static long blocks(long threads, int block) {
         return Math.max(1, (threads + block - 1) / block);
     }
 
@@ -421,6 +423,41 @@ public final class CudaBackend implements Backend {
                 layout.batch(), layout.frames(), layout.levels(), level);
     }
 
+    // ---- codec ops (CudaCodecOps) ----
+
+    @Override
+    public void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels) {
+        codec.im2col(x, lengths, window, out, batch, frames, channels);
+    }
+
+    @Override
+    public void elu(Tensor x, Tensor out, int size) {
+        codec.elu(x, out, size);
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        codec.add(a, b, out, size);
+    }
+
+    @Override
+    public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
+                            int codebookSize, int dim) {
+        codec.codebookSum(codes, table, out, levels, batch, frames, codebookSize, dim);
+    }
+
+    @Override
+    public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                               int hidden) {
+        codec.lstmRecurrence(gates, whh, h, c, out, batch, frames, hidden);
+    }
+
+    @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        codec.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
+
     /**
      * The philox.h contract check, as on the OpenCL backend: 8 ints per query in, 3 ints per
      * query out (draw, uniform bits, Gumbel bits). For tests of the kernels' random numbers.
@@ -497,21 +534,21 @@ public final class CudaBackend implements Backend {
         TensorSizes.require(what, t.size(), atLeast);
     }
 
-    private CudaBuffer floats(Tensor t) {
+    CudaBuffer floats(Tensor t) {
         if (!(t instanceof CudaBuffer c) || c.kind() != Kind.FLOAT || !memory.owns(c)) {
             throw new IllegalArgumentException("tensor " + t + " is not a live float tensor of this CUDA backend");
         }
         return c;
     }
 
-    private CudaBuffer ints(IntTensor t) {
+    CudaBuffer ints(IntTensor t) {
         if (!(t instanceof CudaBuffer c) || c.kind() != Kind.INT || !memory.owns(c)) {
             throw new IllegalArgumentException("tensor " + t + " is not a live int tensor of this CUDA backend");
         }
         return c;
     }
 
-    private CudaMatrix matrix(MatrixWeight w) {
+    CudaMatrix matrix(MatrixWeight w) {
         if (!(w instanceof CudaMatrix m) || !memory.owns(m.data())) {
             throw new IllegalArgumentException("matrix " + w + " was not uploaded to this CUDA backend");
         }

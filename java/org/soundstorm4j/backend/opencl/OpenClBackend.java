@@ -35,6 +35,7 @@ import org.lwjgl.system.MemoryStack;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.ScoreStep;
@@ -68,6 +69,7 @@ public final class OpenClBackend implements Backend {
     private final long context;
     private final long queue;
     private final long program;
+    private final ClCodecOps codec;
     private final Map<String, Long> kernels = new HashMap<>();
     private final Map<Integer, Long> attentionPrograms = new HashMap<>();
     private final List<ClTensor> buffers = new ArrayList<>();
@@ -93,8 +95,10 @@ public final class OpenClBackend implements Backend {
         queue = clCreateCommandQueue(context, device.device(), 0, err);
         OpenCl.check(err.get(0), "clCreateCommandQueue");
         program = build(KernelSources.program(List.of("embed_sum.clh", "layer_norm.clh", "matmul.clh", "glu.clh",
-                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh")),
+                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh", "im2col.clh", "elu.clh", "add_tensors.clh",
+                "overlap_add.clh", "lstm_step.clh", "codebook_sum.clh")),
                 "-DNORM_GROUP=" + NORM_GROUP + " -DMATMUL_TILE=" + MATMUL_TILE + " -DTOPK_MAX=" + TOPK_MAX);
+        codec = new ClCodecOps(this, program, ELEMENTWISE_GROUP);
     }
 
     /** Whether any OpenCL device is a GPU; false when OpenCL cannot be loaded at all. */
@@ -171,7 +175,7 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    private long kernel(long fromProgram, String name) {
+    long kernel(long fromProgram, String name) {
         return kernels.computeIfAbsent(fromProgram + "/" + name, k -> {
             long kernel = clCreateKernel(fromProgram, name, err);
             OpenCl.check(err.get(0), "clCreateKernel(" + name + ")");
@@ -180,7 +184,7 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Sets the arguments (ClTensor, null for an absent buffer, Integer, Float) and enqueues. */
-    private void launch(long kernel, long[] global, long[] local, Object... args) {
+    void launch(long kernel, long[] global, long[] local, Object... args) {
         checkOpen();
         for (int i = 0; i < args.length; i++) {
             int err = switch (args[i]) {
@@ -413,6 +417,41 @@ public final class OpenClBackend implements Backend {
                 batch, frames, channels, kernel);
     }
 
+    // ---- codec ops (ClCodecOps) ----
+
+    @Override
+    public void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels) {
+        codec.im2col(x, lengths, window, out, batch, frames, channels);
+    }
+
+    @Override
+    public void elu(Tensor x, Tensor out, int size) {
+        codec.elu(x, out, size);
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out, int size) {
+        codec.add(a, b, out, size);
+    }
+
+    @Override
+    public void codebookSum(IntTensor codes, Tensor table, Tensor out, int levels, int batch, int frames,
+                            int codebookSize, int dim) {
+        codec.codebookSum(codes, table, out, levels, batch, frames, codebookSize, dim);
+    }
+
+    @Override
+    public void lstmRecurrence(Tensor gates, MatrixWeight whh, Tensor h, Tensor c, Tensor out, int batch, int frames,
+                               int hidden) {
+        codec.lstmRecurrence(gates, whh, h, c, out, batch, frames, hidden);
+    }
+
+    @Override
+    public void overlapAdd(Tensor y, Tensor bias, Tensor out, int batch, int framesIn, int framesOut, int channels,
+                           int kernel, int stride, int trimLeft) {
+        codec.overlapAdd(y, bias, out, batch, framesIn, framesOut, channels, kernel, stride, trimLeft);
+    }
+
     /**
      * Runs the philox.h contract check: for each query (8 ints: seed low, seed high, sequence,
      * level, iteration, purpose, position, n) the draw and the bits of its uniform and Gumbel
@@ -482,7 +521,7 @@ public final class OpenClBackend implements Backend {
         TensorSizes.require(what, t.size(), atLeast);
     }
 
-    private ClTensor floats(Tensor t) {
+    ClTensor floats(Tensor t) {
         checkOpen();
         if (!(t instanceof ClTensor c) || c.ints()) {
             throw new IllegalArgumentException("tensor " + t + " is not a float tensor of the OpenCL backend");
@@ -490,7 +529,7 @@ public final class OpenClBackend implements Backend {
         return c;
     }
 
-    private ClTensor ints(IntTensor t) {
+    ClTensor ints(IntTensor t) {
         checkOpen();
         if (!(t instanceof ClTensor c) || !c.ints()) {
             throw new IllegalArgumentException("tensor " + t + " is not an int tensor of the OpenCL backend");
@@ -498,7 +537,7 @@ public final class OpenClBackend implements Backend {
         return c;
     }
 
-    private ClMatrix matrix(MatrixWeight w) {
+    ClMatrix matrix(MatrixWeight w) {
         checkOpen();
         if (!(w instanceof ClMatrix m)) {
             throw new IllegalArgumentException("matrix " + w + " was not uploaded to the OpenCL backend");

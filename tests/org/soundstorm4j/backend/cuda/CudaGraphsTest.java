@@ -66,6 +66,48 @@ class CudaGraphsTest {
         }
     }
 
+    @Test
+    void anLstmRecurrenceIsCapturedWithItsPerFrameLaunchesAndReplaysCarryingTheState() {
+        int batch = 2;
+        int frames = 5;
+        int hidden = 7;
+        float[] g = random(random, batch * frames * 4 * hidden, 2);
+        float[] w = random(random, 4 * hidden * hidden, 0.5);
+        float[] tripled = new float[3 * g.length]; // the same chunk three times, per sequence
+        for (int b = 0; b < batch; b++) {
+            for (int r = 0; r < 3; r++) {
+                System.arraycopy(g, b * frames * 4 * hidden, tripled, (b * 3 * frames + r * frames) * 4 * hidden,
+                        frames * 4 * hidden);
+            }
+        }
+        float[] expected;
+        try (CudaBackend eager = CudaDevice.backend(CudaOptions.defaults().withGraphs(false))) {
+            Tensor out = eager.allocate((long) batch * 3 * frames * hidden);
+            eager.lstmRecurrence(eager.upload(tripled), eager.uploadMatrix(w, 4 * hidden, hidden),
+                    eager.allocate(batch * hidden), eager.allocate(batch * hidden), out, batch, 3 * frames, hidden);
+            expected = read(eager, out);
+        }
+        try (CudaBackend b = CudaDevice.backend(CudaOptions.defaults())) {
+            Tensor gates = b.upload(g);
+            MatrixWeight whh = b.uploadMatrix(w, 4 * hidden, hidden);
+            Tensor h = b.allocate(batch * hidden);
+            Tensor c = b.allocate(batch * hidden);
+            Tensor out = b.allocate((long) batch * frames * hidden);
+            float[] joined = new float[expected.length];
+            for (int r = 0; r < 3; r++) { // eager, captured and launched, replayed
+                b.replayable("lstm chunk", () -> b.lstmRecurrence(gates, whh, h, c, out, batch, frames, hidden));
+                float[] o = read(b, out);
+                for (int s = 0; s < batch; s++) {
+                    System.arraycopy(o, s * frames * hidden, joined, (s * 3 * frames + r * frames) * hidden,
+                            frames * hidden);
+                }
+            }
+            assertEquals(1, b.graphCaptures(), "the second run is captured");
+            assertEquals(2, b.graphLaunches(), "the second and third runs launch the graph");
+            assertArrayEquals(expected, joined);
+        }
+    }
+
     private static float[] read(CudaBackend b, Tensor t) {
         float[] host = new float[(int) t.size()];
         b.read(t, host);
