@@ -46,8 +46,11 @@ ROTARY_THETA = 10000.0
 
 
 def check_config(cfg):
-    """Validate a config dict (exactly CONFIG_KEYS; integers >= 1 except logit_head)."""
-    keys = set(cfg)
+    """Validate a config dict (exactly CONFIG_KEYS, plus optionally codec_pairing, which says how the
+    levels line up with a codec's and does not change the network; integers >= 1 except logit_head)."""
+    keys = set(cfg) - {"codec_pairing"}
+    if cfg.get("codec_pairing", "all_acoustic") not in ("semantic_is_level_0", "all_acoustic"):
+        raise ValueError(f"codec_pairing must be 'semantic_is_level_0' or 'all_acoustic', got {cfg['codec_pairing']!r}")
     if keys != set(CONFIG_KEYS):
         raise ValueError(f"config keys differ: missing {sorted(set(CONFIG_KEYS) - keys)}, "
                          f"unexpected {sorted(keys - set(CONFIG_KEYS))}")

@@ -53,8 +53,11 @@ public final class ConfigInference {
         }
         LogitHead head = tensors.contains(TensorNames.HEADS_WEIGHT) ? LogitHead.PROJECTED : LogitHead.DENSE;
         try {
+            // the public release's semantic tokens are SpeechTokenizer's level 0, at its frame rate
+            CodecPairing pairing = options.semanticRateRatio() == 1 ? CodecPairing.SEMANTIC_IS_LEVEL_0
+                    : CodecPairing.ALL_ACOUSTIC;
             return new ModelConfig(d, depth, heads, inner / heads, ffMult, expansion, kernel, q, c, vocab,
-                    options.semanticRateRatio(), head);
+                    options.semanticRateRatio(), head, pairing);
         } catch (IllegalArgumentException e) {
             throw new WeightsException(file + ": the tensor shapes imply an invalid config: " + e.getMessage(), e);
         }

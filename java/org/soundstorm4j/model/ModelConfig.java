@@ -30,14 +30,24 @@ import org.soundstorm4j.io.Json;
  * @param numSemanticTokens   semantic vocabulary ({@code num_semantic_tokens}) [1, 2^20]
  * @param semanticRateRatio   codec frames per semantic token ({@code semantic_rate_ratio}) [1, 64]
  * @param logitHead           head layout ({@code logit_head}: "projected" or "dense")
+ * @param codecPairing        how the levels line up with the codec's ({@code codec_pairing}, optional:
+ *                            "semantic_is_level_0" or, by default, "all_acoustic")
  */
 public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult, int convExpansionFactor,
                           int convKernelSize, int numQuantizers, int codebookSize, int numSemanticTokens,
-                          int semanticRateRatio, LogitHead logitHead) {
+                          int semanticRateRatio, LogitHead logitHead, CodecPairing codecPairing) {
 
     private static final List<String> KEYS = List.of("dim", "depth", "heads", "dim_head", "ff_mult",
             "conv_expansion_factor", "conv_kernel_size", "num_quantizers", "codebook_size",
-            "num_semantic_tokens", "semantic_rate_ratio", "logit_head");
+            "num_semantic_tokens", "semantic_rate_ratio", "logit_head", "codec_pairing");
+
+    /** A config whose levels are all acoustic ({@link CodecPairing#ALL_ACOUSTIC}, the default). */
+    public ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult, int convExpansionFactor,
+                       int convKernelSize, int numQuantizers, int codebookSize, int numSemanticTokens,
+                       int semanticRateRatio, LogitHead logitHead) {
+        this(dim, depth, heads, dimHead, ffMult, convExpansionFactor, convKernelSize, numQuantizers, codebookSize,
+                numSemanticTokens, semanticRateRatio, logitHead, CodecPairing.ALL_ACOUSTIC);
+    }
 
     /** The most codec frames one utterance may have: the longest Java array. */
     public static final int MAX_FRAMES = Integer.MAX_VALUE - 8;
@@ -60,6 +70,9 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
         if (logitHead == null) {
             throw new IllegalArgumentException("logit_head is required");
         }
+        if (codecPairing == null) {
+            throw new IllegalArgumentException("codec_pairing is null");
+        }
         long widest = Math.max(Math.max((long) dim * Math.max(ffMult, 2L * convExpansionFactor),
                 (long) (codebookSize + 1) * numQuantizers * dim), (long) heads * dimHead * dim);
         if (widest > Integer.MAX_VALUE - 8) {
@@ -69,7 +82,8 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
 
     /** The public checkpoint of ZhangXInFD/soundstorm-speechtokenizer (351M parameters). */
     public static ModelConfig publicCheckpoint() {
-        return new ModelConfig(1024, 12, 8, 128, 4, 2, 31, 7, 1024, 1024, 1, LogitHead.PROJECTED);
+        return new ModelConfig(1024, 12, 8, 128, 4, 2, 31, 7, 1024, 1024, 1, LogitHead.PROJECTED,
+                CodecPairing.SEMANTIC_IS_LEVEL_0);
     }
 
     /** The paper's configuration (arXiv 2305.09636, section 4): about 350M parameters. */
@@ -106,11 +120,15 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
         if (!(head instanceof String headName)) {
             throw new IllegalArgumentException("logit_head must be a string, got " + head);
         }
+        Object pairing = map.containsKey("codec_pairing") ? map.get("codec_pairing") : CodecPairing.ALL_ACOUSTIC.jsonName();
+        if (!(pairing instanceof String pairingName)) {
+            throw new IllegalArgumentException("codec_pairing must be a string, got " + pairing);
+        }
         return new ModelConfig(integer(map, "dim"), integer(map, "depth"), integer(map, "heads"),
                 integer(map, "dim_head"), integer(map, "ff_mult"), integer(map, "conv_expansion_factor"),
                 integer(map, "conv_kernel_size"), integer(map, "num_quantizers"), integer(map, "codebook_size"),
                 integer(map, "num_semantic_tokens"), integer(map, "semantic_rate_ratio"),
-                LogitHead.fromJsonName(headName));
+                LogitHead.fromJsonName(headName), CodecPairing.fromJsonName(pairingName));
     }
 
     /** This config as the JSON text of a {@code config.json}. */
@@ -128,6 +146,7 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
         m.put("num_semantic_tokens", numSemanticTokens);
         m.put("semantic_rate_ratio", semanticRateRatio);
         m.put("logit_head", logitHead.jsonName());
+        m.put("codec_pairing", codecPairing.jsonName());
         return Json.write(m);
     }
 

@@ -80,7 +80,7 @@ class TorchCheckpointLogitsTest {
             assertEquals(golden.innerDim() / 8, c.dimHead());
             assertEquals(new ModelConfig(golden.dim(), golden.depth(), 8, golden.innerDim() / 8, golden.ffMult(),
                     golden.convExpansionFactor(), golden.convKernelSize(), golden.numQuantizers(), golden.codebookSize(),
-                    golden.numSemanticTokens(), 1, golden.logitHead()), c);
+                    golden.numSemanticTokens(), 1, golden.logitHead(), CodecPairing.SEMANTIC_IS_LEVEL_0), c);
             assertTrue(ckpt.notes().get(0).contains("_metadata"), ckpt.notes().toString());
         }
     }
