@@ -48,6 +48,7 @@ public final class Codec implements AutoCloseable {
     private final SeanetDecoder net;
     private final List<String> notes;
     private boolean closed;
+    private int fixedSliceFrames;
 
     private Codec(CodecConfig config, Backend backend, NamedTensors tensors, List<String> notes) {
         this.config = config;
@@ -203,8 +204,16 @@ public final class Codec implements AutoCloseable {
 
     /** Frames per time slice for {@code batch} rows, at least 1: the last conv's im2col under {@link #SLICE_BYTES}. */
     public int sliceFrames(int batch) {
+        if (fixedSliceFrames > 0) {
+            return fixedSliceFrames;
+        }
         long perFrame = (long) batch * config.hop() * CodecConfig.KERNEL * config.nFilters() * Float.BYTES;
         return (int) Math.max(1, Math.min(1 << 20, SLICE_BYTES / perFrame));
+    }
+
+    /** Fixes the slice length at {@code frames} (0: from the memory budget again), so tests can cut short inputs. */
+    synchronized void fixSliceFrames(int frames) {
+        this.fixedSliceFrames = frames;
     }
 
     private DecodeRun run(Checked in) {

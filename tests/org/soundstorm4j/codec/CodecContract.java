@@ -199,6 +199,32 @@ public abstract class CodecContract {
         }
     }
 
+    @ParameterizedTest(name = "slices of {0} frames")
+    @ValueSource(ints = {1, 2, 5})
+    void aWholeDecodeCutIntoSlicesStillMatchesSpeechTokenizer(int slice) {
+        Path dir = resource("small");
+        int[][][] codes = codes(dir.resolve("case_b2_t13_all.codes.npy"));
+        FloatArray wav = Npy.readFloats(dir.resolve("case_b2_t13_all.wav.npy"));
+        float[][] one = small().decode(codes);
+        float[][] sliced;
+        small().fixSliceFrames(slice);
+        try {
+            sliced = small().decode(codes);
+            // a chunk longer than a slice is cut into slices inside and delivered whole
+            float[][] streamed = stream(small(), codes, 6);
+            for (int b = 0; b < 2; b++) {
+                assertTrue(maxDiff(one[b], streamed[b], "streamed") <= 1e-5 * peak(one[b]), "streamed, row " + b);
+            }
+        } finally {
+            small().fixSliceFrames(0);
+        }
+        for (int b = 0; b < 2; b++) {
+            double d = maxDiff(row(wav, b), sliced[b], "row " + b);
+            assertTrue(d <= 1e-5, "slices of " + slice + ", row " + b + ": max |diff| " + d + " > 1e-5");
+            assertTrue(maxDiff(one[b], sliced[b], "row " + b) <= 1e-5 * peak(one[b]), "equal to one slice, row " + b);
+        }
+    }
+
     @ParameterizedTest(name = "chunks of {0} frames")
     @ValueSource(ints = {1, 3})
     void streamingEqualsTheWholeDecodeOnTheReleasedShapes(int chunk) {

@@ -62,8 +62,10 @@ class CodecLoadTest {
     void aMissingTensorIsNamed() {
         String gone = "decoder.model.1.lstm.weight_hh_l1";
         writeSafetensors(tmp, name -> name.equals(gone) ? null : name);
-        WeightsException e = assertThrows(WeightsException.class, () -> Codec.load(tmp, new CpuBackend(2)));
+        CpuBackend backend = new CpuBackend(1);
+        WeightsException e = assertThrows(WeightsException.class, () -> Codec.load(tmp, backend));
         assertTrue(e.getMessage().contains("missing tensor " + gone + " [128, 32]"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> backend.upload(new float[1]), "a failed load closes the backend");
     }
 
     @Test
