@@ -66,7 +66,7 @@ public class CodecDecodeBench {
             }
             System.out.printf("codec decode, cpu backend, %d threads (%s): %d frames = %.1f s of audio; median %.3f s "
                             + "(min %.3f, max %.3f) over %d runs; real-time factor %.3f (%.1fx faster than real time); "
-                            + "slice %d frames; heap peak %.0f MB of max %.0f MB%n",
+                            + "slice %d frames; heap pools' peaks summed %.0f MB (an over-estimate: pools peak at different times), -Xmx %.0f MB%n",
                     threads, System.getProperty("java.vm.version"), frames, audio, median, times[0],
                     times[repeats - 1], repeats, median / audio, audio / median, codec.sliceFrames(1), peak / 1e6,
                     Runtime.getRuntime().maxMemory() / 1e6);
