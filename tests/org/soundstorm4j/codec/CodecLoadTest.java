@@ -1,0 +1,144 @@
+package org.soundstorm4j.codec;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.soundstorm4j.backend.cpu.CpuBackend;
+import org.soundstorm4j.weights.DType;
+import org.soundstorm4j.weights.SafeTensorsWriter;
+import org.soundstorm4j.weights.TensorView;
+import org.soundstorm4j.weights.WeightsException;
+import org.soundstorm4j.weights.torch.TorchCheckpoint;
+
+/** Loading a codec (release folder, .pt, converted safetensors, decoder-only) and refusing bad files and configs by name. */
+class CodecLoadTest {
+    private static final Path SMALL = CodecContract.resource("small");
+
+    @TempDir
+    Path tmp;
+
+    private static float[][] decodeSmall(Codec codec) {
+        return codec.decode(CodecContract.codes(SMALL.resolve("case_b2_t13_all.codes.npy")));
+    }
+
+    @Test
+    void loadsTheReleaseFolderAndNotesWhatItSkips() {
+        try (Codec codec = Codec.load(SMALL, new CpuBackend(2))) {
+            assertEquals(16, codec.config().hop());
+            assertEquals(1000.0, codec.config().frameRate());
+            String notes = String.join("\n", codec.notes());
+            assertTrue(notes.contains("config keys not used by the decoder: bidirectional, semantic_dimension"), notes);
+            assertTrue(notes.matches("(?s).*unused by the decoder: [1-9]\\d* encoder\\.\\* tensors, [1-9]\\d* transform\\.\\* "
+                    + "tensors, 24 codebook training buffers.*"), notes);
+        }
+    }
+
+    @Test
+    void aDecoderOnlySafetensorsFolderLoadsAndDecodesAsThePtDoes() {
+        writeSafetensors(tmp, name -> name.startsWith("decoder.") || name.endsWith("._codebook.embed") ? name : null);
+        try (Codec pt = Codec.load(SMALL.resolve("SpeechTokenizer.pt"), new CpuBackend(2));
+             Codec st = Codec.load(tmp, new CpuBackend(2))) {
+            assertTrue(st.notes().stream().noneMatch(n -> n.startsWith("unused")), st.notes().toString());
+            float[][] a = decodeSmall(pt);
+            float[][] b = decodeSmall(st);
+            for (int r = 0; r < a.length; r++) {
+                assertArrayEquals(a[r], b[r], "row " + r);
+            }
+        }
+    }
+
+    @Test
+    void aMissingTensorIsNamed() {
+        String gone = "decoder.model.1.lstm.weight_hh_l1";
+        writeSafetensors(tmp, name -> name.equals(gone) ? null : name);
+        CpuBackend backend = new CpuBackend(1);
+        WeightsException e = assertThrows(WeightsException.class, () -> Codec.load(tmp, backend));
+        assertTrue(e.getMessage().contains("missing tensor " + gone + " [128, 32]"), e.getMessage());
+        assertThrows(IllegalStateException.class, () -> backend.upload(new float[1]), "a failed load closes the backend");
+    }
+
+    @Test
+    void aMisshapenOrUnexpectedTensorIsNamed() throws Exception {
+        Files.copy(SMALL.resolve("config.json"), tmp.resolve("config.json"));
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        try (TorchCheckpoint pt = TorchCheckpoint.open(SMALL.resolve("SpeechTokenizer.pt"))) {
+            for (String name : pt.names()) {
+                if (name.equals("decoder.model.0.conv.conv.bias")) {
+                    w.add(name, DType.F32, new long[] {31}, new float[31]);
+                } else {
+                    w.add(pt.tensor(name), DType.F32);
+                }
+            }
+            w.add("decoder.model.99.conv.conv.bias", DType.F32, new long[] {1}, new float[1]);
+            w.write(tmp.resolve("model.safetensors"));
+        }
+        WeightsException e = assertThrows(WeightsException.class, () -> Codec.load(tmp, new CpuBackend(2)));
+        assertTrue(e.getMessage().contains("tensor decoder.model.0.conv.conv.bias has shape [31], config implies [32]"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("unexpected tensor decoder.model.99.conv.conv.bias"), e.getMessage());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "\"n_filters\": 4,|''|missing key \"n_filters\"",
+            "\"activation\": \"ELU\"|\"activation\": \"Snake\"|activation \"Snake\" is not supported",
+            "\"n_q\": 8|\"n_q\": \"8\"|\"n_q\" must be an integer",
+            "\"n_q\": 8|\"n_q\": 0|n_q must be in [1, 64], got 0",
+            "\"dimension\": 32|\"dimension\": 33|tensor quantizer.vq.layers.0._codebook.embed has shape [16, 32], config implies [16, 33]"})
+    void aBadConfigIsRefusedNamingTheKey(String from, String to, String message) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve("st"));
+        String json = Files.readString(SMALL.resolve("config.json"));
+        String changed = json.replaceFirst(java.util.regex.Pattern.quote(from.replace("\": ", "\": ")), to);
+        if (changed.equals(json)) {
+            changed = json.replace(from.replace(": ", ":"), to);
+        }
+        assertTrue(!changed.equals(json), "the edit applies: " + from);
+        Files.writeString(dir.resolve("config.json"), changed);
+        Files.copy(SMALL.resolve("SpeechTokenizer.pt"), dir.resolve("SpeechTokenizer.pt"));
+        RuntimeException e = assertThrows(RuntimeException.class, () -> Codec.load(dir, new CpuBackend(2)));
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+
+    @Test
+    void stridesAreCheckedOneByOne() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CodecConfig(4, new int[] {4, 1}, 32, 2, 2, 3, 1, 16, 8, 16000));
+        assertTrue(e.getMessage().contains("strides[1] must be in [2, 64], got 1"), e.getMessage());
+        assertEquals(CodecConfig.speechTokenizer(), CodecConfig.fromJson(CodecConfig.speechTokenizer().toJson()));
+        assertEquals(320, CodecConfig.speechTokenizer().hop());
+        assertEquals(50.0, CodecConfig.speechTokenizer().frameRate());
+    }
+
+    /** config.json plus a safetensors of the small .pt's tensors, renamed or dropped (null) by {@code rename}. */
+    private static void writeSafetensors(Path dir, UnaryOperator<String> keep) {
+        try {
+            Files.copy(SMALL.resolve("config.json"), dir.resolve("config.json"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        List<String> kept = new ArrayList<>();
+        try (TorchCheckpoint pt = TorchCheckpoint.open(SMALL.resolve("SpeechTokenizer.pt"))) {
+            for (String name : pt.names()) {
+                if (keep.apply(name) != null) {
+                    TensorView t = pt.tensor(name);
+                    w.add(t, DType.F32);
+                    kept.add(name);
+                }
+            }
+            w.write(dir.resolve("model.safetensors"));
+        }
+        assertTrue(!kept.isEmpty());
+    }
+}
