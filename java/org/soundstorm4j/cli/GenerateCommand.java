@@ -14,9 +14,15 @@ import org.soundstorm4j.ProgressListener;
 import org.soundstorm4j.SoundStorm;
 import org.soundstorm4j.StepPlan;
 import org.soundstorm4j.Utterance;
+import org.soundstorm4j.backend.Backends;
+import org.soundstorm4j.codec.Codec;
+import org.soundstorm4j.codec.CodecInput;
 import org.soundstorm4j.io.IntArray;
 import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Npy;
+import org.soundstorm4j.io.Wav;
+import org.soundstorm4j.model.CodecPairing;
+import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -72,8 +78,16 @@ final class GenerateCommand extends OutputCommand {
             completionCandidates = BackendNames.class)
     String backendName;
 
-    @Option(names = "--out", required = true, description = "Output .npy: int64 [batch, frames, Q].")
+    @Option(names = "--out", description = "Output .npy: int64 [batch, frames, Q] (required unless --wav is given).")
     Path out;
+
+    @Option(names = "--codec", description = "Codec folder (SpeechTokenizer's release, or converted): decode the "
+            + "tokens to audio for --wav; its levels must line up with the model's (config.json's codec_pairing).")
+    Path codec;
+
+    @Option(names = "--wav", description = "WAV output (16-bit PCM, mono, the codec's rate); W-<row>.wav per utterance "
+            + "when there are several. Needs --codec.")
+    Path wav;
 
     @Option(names = "--truth", description = "True tokens .npy [batch, frames, Q] (or [frames, Q] for one utterance): "
             + "prints the accuracy per level of the output against them.")
@@ -81,7 +95,15 @@ final class GenerateCommand extends OutputCommand {
 
     @Override
     public Integer call() {
-        checkCanWrite(out);
+        if (out == null && wav == null) {
+            throw new IllegalArgumentException("give --out (tokens), --wav (audio, with --codec), or both");
+        }
+        if ((codec == null) != (wav == null)) {
+            throw new IllegalArgumentException("--codec and --wav go together");
+        }
+        if (out != null) {
+            checkCanWrite(out);
+        }
         GenerationConfig config = config();
         List<int[]> semantics = readIds(semantic, "--semantic");
         List<Utterance> utterances = new ArrayList<>();
@@ -98,7 +120,14 @@ final class GenerateCommand extends OutputCommand {
             utterances.add(u);
         }
         IntArray truthTokens = truth == null ? null : Npy.readInts(truth);
-        try (SoundStorm model = SoundStorm.load(weights, backendName)) {
+        List<Path> wavs = wav == null ? List.of() : DecodeCommand.wavFiles(wav, semantics.size());
+        wavs.forEach(OutputCommand::checkCanWrite);
+        try (SoundStorm model = SoundStorm.load(weights, backendName);
+             Codec audioCodec = codec == null ? null : Codec.load(codec, Backends.create(backendName))) {
+            if (audioCodec != null) {       // refuse a codec that does not fit the model before the work
+                model.config().codecPairing().check(model.config(), audioCodec.config().nQ(),
+                        audioCodec.config().codebookSize());
+            }
             if (truthTokens != null) {      // refuse a truth of the wrong shape before the work
                 checkTruthShape(truthTokens, truth, semantics.size(),
                         model.config().frames(semantics.get(0).length), model.config().numQuantizers());
@@ -127,9 +156,15 @@ final class GenerateCommand extends OutputCommand {
                     System.arraycopy(seq[t], 0, flat, (b * frames + t) * levels, levels);
                 }
             }
-            Npy.writeLongs(out, new int[] {tokens.batch(), frames, levels}, flat);
-            out().printf(Locale.ROOT, "wrote %s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
-                    out, tokens.batch(), frames, levels, passes[0], seconds, passes[0] / seconds, model.backendDescription());
+            if (out != null) {
+                Npy.writeLongs(out, new int[] {tokens.batch(), frames, levels}, flat);
+            }
+            out().printf(Locale.ROOT, "%s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
+                    out != null ? "wrote " + out : "generated", tokens.batch(), frames, levels, passes[0], seconds,
+                    passes[0] / seconds, model.backendDescription());
+            if (audioCodec != null) {
+                writeAudio(audioCodec, model.config(), semantics, tokens, wavs);
+            }
             if (truthTokens != null) {
                 double[] acc = accuracyPerLevel(truthTokens, truth, tokens.batch(), frames, levels, flat);
                 StringBuilder line = new StringBuilder("accuracy per level vs truth:");
@@ -141,6 +176,25 @@ final class GenerateCommand extends OutputCommand {
             out().println(AudioTime.closingLine(tokens.batch(), frames, seconds));
         }
         return 0;
+    }
+
+    /** Decodes the generated tokens (with the semantic ids as level 0 where the pairing says so) to one WAV per utterance. */
+    private void writeAudio(Codec audioCodec, ModelConfig config, List<int[]> semantics, AcousticTokens tokens,
+                            List<Path> wavs) {
+        List<int[][]> rows = new ArrayList<>();
+        for (int b = 0; b < tokens.batch(); b++) {
+            rows.add(tokens.sequence(b));
+        }
+        List<int[]> levelZero = config.codecPairing() == CodecPairing.SEMANTIC_IS_LEVEL_0 ? semantics : null;
+        long t0 = System.nanoTime();
+        float[][] audio = audioCodec.decode(CodecInput.stack(levelZero, rows));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        int rate = audioCodec.config().sampleRate();
+        for (int b = 0; b < wavs.size(); b++) {
+            Wav.write(wavs.get(b), audio[b], rate, Wav.Encoding.PCM_16);
+        }
+        out().printf(Locale.ROOT, "wrote %s: %d Hz audio decoded in %.2f s%n",
+                String.join(", ", wavs.stream().map(Path::toString).toList()), rate, seconds);
     }
 
     private GenerationConfig config() {

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** {@code java -jar soundstorm4j.jar <command>}: the command-line entry point. */
 @Command(name = "soundstorm4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "SoundStorm (arXiv 2305.09636) inference: RVQ audio tokens from semantic tokens.",
-        subcommands = {GenerateCommand.class, LogitsCommand.class, BenchCommand.class, InfoCommand.class,
+        subcommands = {GenerateCommand.class, DecodeCommand.class, LogitsCommand.class, BenchCommand.class, InfoCommand.class,
                 ConvertCommand.class})
 public final class Main {
 

@@ -26,10 +26,12 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    private record Run(int code, String out, String err) {
+    /** What a command printed and returned; shared with the other command tests of this package. */
+    record Run(int code, String out, String err) {
     }
 
-    private static Run run(String... args) {
+    /** Runs the command line in this JVM, capturing what it prints. */
+    static Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cl = Main.commandLine();
