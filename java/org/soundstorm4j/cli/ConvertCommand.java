@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import org.soundstorm4j.codec.CodecConversion;
 import org.soundstorm4j.io.AtomicFiles;
 import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.model.Checkpoint;
@@ -24,10 +25,15 @@ import picocli.CommandLine.Option;
  * each file appears whole or not at all.
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
-        description = "Convert a PyTorch .pt state_dict to a model directory (config.json + model.safetensors).")
+        description = "Convert a PyTorch .pt state_dict to a model directory (config.json + model.safetensors), "
+                + "or with --codec a SpeechTokenizer release folder to a decoder-only codec folder.")
 final class ConvertCommand extends OutputCommand {
-    @Option(names = "--in", required = true, description = "PyTorch checkpoint written by torch.save (zip format).")
+    @Option(names = "--in", description = "PyTorch checkpoint written by torch.save (zip format).")
     Path in;
+
+    @Option(names = "--codec", description = "Instead of --in: SpeechTokenizer's release folder (config.json + "
+            + "SpeechTokenizer.pt); writes its config.json and the decoder's and codebooks' tensors.")
+    Path codec;
 
     @Option(names = "--out", required = true, description = "Output model directory (created if missing).")
     Path out;
@@ -45,6 +51,9 @@ final class ConvertCommand extends OutputCommand {
 
     @Override
     public Integer call() {
+        if ((in == null) == (codec == null)) {
+            throw new IllegalArgumentException("give either --in (a SoundStorm .pt) or --codec (a SpeechTokenizer folder)");
+        }
         checkCanCreateDirectory(out);
         DType stored = switch (dtype.toLowerCase(Locale.ROOT)) {
             case "f32" -> DType.F32;
@@ -52,6 +61,16 @@ final class ConvertCommand extends OutputCommand {
             case "f16" -> DType.F16;
             default -> throw new IllegalArgumentException("--dtype must be f32, bf16 or f16, got '" + dtype + "'");
         };
+        if (codec != null) {
+            CodecConversion.Result r = CodecConversion.convert(codec, out, stored);
+            out().println("read " + codec);
+            for (String note : r.notes()) {
+                out().println("  note: " + note);
+            }
+            out().printf("wrote %s: config.json and %d tensors, %,d parameters, %s%n", out, r.tensors(), r.parameters(),
+                    stored.safetensorsName());
+            return 0;
+        }
         InferenceOptions options = new InferenceOptions(heads, semanticRateRatio);
         try (Checkpoint ckpt = Checkpoint.openTorch(in, options)) {
             ModelConfig c = ckpt.config();

@@ -152,6 +152,26 @@ class DecodeCommandTest {
     }
 
     @Test
+    void convertMakesADecoderOnlyCodecFolderThatDecodesTheSame() throws IOException {
+        Path converted = tmp.resolve("converted");
+        CliTest.Run c = CliTest.run("convert", "--codec", SMALL.toString(), "--out", converted.toString());
+        assertEquals(0, c.code(), c.err());
+        assertTrue(c.out().contains("encoder.*"), c.out());
+        assertEquals(Files.readString(SMALL.resolve("config.json")), Files.readString(converted.resolve("config.json")));
+        Path out = tmp.resolve("converted.npy");
+        CliTest.Run r = CliTest.run("decode", "--codec", converted.toString(), "--tokens",
+                tokens("case_b2_t13_all.codes.npy", 0).toString(), "--out", out.toString(), "--backend", "cpu");
+        assertEquals(0, r.code(), r.err());
+        float[] want = expected("case_b2_t13_all.wav.npy");
+        float[] got = Npy.readFloats(out).data();
+        for (int i = 0; i < want.length; i++) {
+            assertEquals(want[i], got[i], 1e-5, "sample " + i);
+        }
+        CliTest.Run both = CliTest.run("convert", "--codec", SMALL.toString(), "--in", "x.pt", "--out", converted.toString());
+        assertEquals(1, both.code(), both.err());
+    }
+
+    @Test
     void badTokensAreNamedAndNothingIsWritten() throws IOException {
         Path tokens = tokens("case_b2_t13_all.codes.npy", 0);
         IntArray t = Npy.readInts(tokens);
