@@ -1,6 +1,5 @@
 package org.soundstorm4j.codec;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -8,7 +7,6 @@ import java.util.List;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.CodecLayouts;
 import org.soundstorm4j.io.Cleanup;
-import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.SafeTensors;
 import org.soundstorm4j.weights.WeightsException;
@@ -76,21 +74,10 @@ public final class Codec implements AutoCloseable {
         NamedTensors tensors = null;
         try {
             Path folder = Files.isDirectory(folderOrPt) ? folderOrPt : folderOrPt.toAbsolutePath().getParent();
-            Path configJson = folder.resolve("config.json");
-            String json;
-            try {
-                json = Files.readString(configJson);
-            } catch (IOException e) {
-                throw IoErrors.cannotRead("codec config " + configJson, e);
-            }
-            CodecConfig config;
-            try {
-                config = CodecConfig.fromJson(json);
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("bad codec config " + configJson + ": " + e.getMessage(), e);
-            }
+            CodecConfig.File file = CodecConfig.readFile(folder.resolve("config.json"));
+            CodecConfig config = file.config();
             List<String> notes = new ArrayList<>();
-            List<String> ignored = CodecConfig.ignoredKeys(json);
+            List<String> ignored = CodecConfig.ignoredKeys(file.json());
             if (!ignored.isEmpty()) {
                 notes.add("config keys not used by the decoder: " + String.join(", ", ignored));
             }

@@ -141,6 +141,15 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
 
     /** Reads and validates a {@code config.json}; the message names the file and the key. */
     public static CodecConfig read(Path configJson) {
+        return readFile(configJson).config();
+    }
+
+    /** A {@code config.json} as read: its text (for the keys it ignores, or to copy it) and its config. */
+    record File(String json, CodecConfig config) {
+    }
+
+    /** {@link #read}, keeping the file's text too. */
+    static File readFile(Path configJson) {
         String text;
         try {
             text = Files.readString(configJson);
@@ -148,7 +157,7 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
             throw IoErrors.cannotRead("codec config " + configJson, e);
         }
         try {
-            return fromJson(text);
+            return new File(text, fromJson(text));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("bad codec config " + configJson + ": " + e.getMessage(), e);
         }

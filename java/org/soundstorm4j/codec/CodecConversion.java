@@ -35,19 +35,8 @@ public final class CodecConversion {
      * @throws IllegalArgumentException naming a config key that is missing or out of range
      */
     public static Result convert(Path releaseFolder, Path outDir, DType stored) {
-        Path configJson = releaseFolder.resolve("config.json");
-        String json;
-        try {
-            json = Files.readString(configJson);
-        } catch (IOException e) {
-            throw IoErrors.cannotRead("codec config " + configJson, e);
-        }
-        CodecConfig config;
-        try {
-            config = CodecConfig.fromJson(json);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("bad codec config " + configJson + ": " + e.getMessage(), e);
-        }
+        CodecConfig.File file = CodecConfig.readFile(releaseFolder.resolve("config.json"));
+        CodecConfig config = file.config();
         try (TorchCheckpoint pt = TorchCheckpoint.open(releaseFolder.resolve("SpeechTokenizer.pt"))) {
             List<String> notes = new ArrayList<>(CodecWeights.check(config, pt));
             notes.addAll(pt.notes());
@@ -64,7 +53,7 @@ public final class CodecConversion {
                 }
                 parameters += n;
             }
-            byte[] configBytes = json.getBytes(StandardCharsets.UTF_8);
+            byte[] configBytes = file.json().getBytes(StandardCharsets.UTF_8);
             try {
                 Files.createDirectories(outDir);
                 writer.write(outDir.resolve("model.safetensors"));
