@@ -1,11 +1,11 @@
 package org.soundstorm4j.codec;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.soundstorm4j.weights.NamedTensors;
+import org.soundstorm4j.weights.TensorCheck;
 import org.soundstorm4j.weights.WeightsException;
 
 /**
@@ -28,18 +28,7 @@ final class CodecWeights {
      */
     static List<String> check(CodecConfig config, NamedTensors tensors) {
         Map<String, long[]> expected = CodecTensors.expected(config);
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            if (!tensors.contains(e.getKey())) {
-                problems.add("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
-                continue;
-            }
-            long[] shape = tensors.shape(e.getKey());
-            if (!Arrays.equals(shape, e.getValue())) {
-                problems.add("tensor " + e.getKey() + " has shape " + Arrays.toString(shape) + ", config implies "
-                        + Arrays.toString(e.getValue()));
-            }
-        }
+        List<String> problems = TensorCheck.problems(expected, tensors);
         int encoder = 0;
         int transform = 0;
         int buffers = 0;
@@ -60,12 +49,7 @@ final class CodecWeights {
                 other++;
             }
         }
-        if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 12);
-            String more = problems.size() > shown ? "\n  ... and " + (problems.size() - shown) + " more" : "";
-            throw new WeightsException(tensors.path() + " does not match its codec config (" + config + "):\n  "
-                    + String.join("\n  ", problems.subList(0, shown)) + more);
-        }
+        TensorCheck.failIfAny(tensors.path(), "codec config (" + config + ")", problems);
         List<String> notes = new ArrayList<>();
         if (encoder + transform + buffers + other > 0) {
             notes.add("unused by the decoder: " + encoder + " encoder.* tensors, " + transform + " transform.* tensors, "

@@ -3,14 +3,13 @@ package org.soundstorm4j.model;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.soundstorm4j.backend.MatrixSource;
 import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.weights.NamedTensors;
 import org.soundstorm4j.weights.SafeTensors;
+import org.soundstorm4j.weights.TensorCheck;
 import org.soundstorm4j.weights.TensorView;
 import org.soundstorm4j.weights.WeightsException;
 import org.soundstorm4j.weights.torch.TorchCheckpoint;
@@ -90,29 +89,13 @@ public final class Checkpoint implements AutoCloseable {
      */
     static void check(ModelConfig config, NamedTensors tensors) {
         Map<String, long[]> expected = TensorNames.expected(config);
-        List<String> problems = new ArrayList<>();
-        for (Map.Entry<String, long[]> e : expected.entrySet()) {
-            if (!tensors.contains(e.getKey())) {
-                problems.add("missing tensor " + e.getKey() + " " + Arrays.toString(e.getValue()));
-                continue;
-            }
-            long[] shape = tensors.shape(e.getKey());
-            if (!Arrays.equals(shape, e.getValue())) {
-                problems.add("tensor " + e.getKey() + " has shape " + Arrays.toString(shape)
-                        + ", config implies " + Arrays.toString(e.getValue()));
-            }
-        }
+        List<String> problems = TensorCheck.problems(expected, tensors);
         for (String name : tensors.names()) {
             if (!expected.containsKey(name)) {
                 problems.add("unexpected tensor " + name);
             }
         }
-        if (!problems.isEmpty()) {
-            int shown = Math.min(problems.size(), 12);
-            String more = problems.size() > shown ? "\n  ... and " + (problems.size() - shown) + " more" : "";
-            throw new WeightsException(tensors.path() + " does not match its config (" + config + "):\n  "
-                    + String.join("\n  ", problems.subList(0, shown)) + more);
-        }
+        TensorCheck.failIfAny(tensors.path(), "config (" + config + ")", problems);
     }
 
     public ModelConfig config() {
