@@ -2,13 +2,11 @@ package org.soundstorm4j.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.codec.Codec;
 import org.soundstorm4j.codec.CodecInput;
-import org.soundstorm4j.io.IntArray;
 import org.soundstorm4j.io.Npy;
 import org.soundstorm4j.io.Wav;
 import picocli.CommandLine.ArgGroup;
@@ -52,8 +50,8 @@ final class DecodeCommand extends OutputCommand {
 
     @Override
     public Integer call() {
-        List<int[][]> rows = framesByRow(Npy.readInts(tokens), tokens);
-        List<int[]> levelZero = semantic == null ? null : idsByRow(Npy.readInts(semantic), semantic);
+        List<int[][]> rows = InputFiles.frames(tokens, "--tokens");
+        List<int[]> levelZero = semantic == null ? null : InputFiles.ids(semantic, "--semantic");
         int[][][] codes = CodecInput.stack(levelZero, rows);
         List<Path> wavs = output.wav == null ? List.of() : wavFiles(output.wav, rows.size());
         if (output.npy != null) {
@@ -101,36 +99,6 @@ final class DecodeCommand extends OutputCommand {
             files.add(wav.resolveSibling(stem + "-" + b + ext));
         }
         return files;
-    }
-
-    private static List<int[][]> framesByRow(IntArray a, Path file) {
-        if (a.rank() == 2) {
-            return List.<int[][]>of(a.toMatrix());
-        }
-        if (a.rank() != 3) {
-            throw new IllegalArgumentException("--tokens " + file + ": expected [batch, frames, L] or [frames, L], got "
-                    + Arrays.toString(a.shape()));
-        }
-        List<int[][]> rows = new ArrayList<>();
-        for (int b = 0; b < a.dim(0); b++) {
-            rows.add(a.slice(b).toMatrix());
-        }
-        return rows;
-    }
-
-    private static List<int[]> idsByRow(IntArray a, Path file) {
-        if (a.rank() == 1) {
-            return List.of(a.toVector());
-        }
-        if (a.rank() != 2) {
-            throw new IllegalArgumentException("--semantic " + file + ": expected [batch, frames] or [frames], got "
-                    + Arrays.toString(a.shape()));
-        }
-        List<int[]> rows = new ArrayList<>();
-        for (int b = 0; b < a.dim(0); b++) {
-            rows.add(a.slice(b).toVector());
-        }
-        return rows;
     }
 
     /** float32 [batch, samples]: every row has the same length (Codec.decode decodes rows of equal frames). */

@@ -1,8 +1,6 @@
 package org.soundstorm4j.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,7 +16,6 @@ import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.codec.Codec;
 import org.soundstorm4j.codec.CodecInput;
 import org.soundstorm4j.io.IntArray;
-import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Npy;
 import org.soundstorm4j.io.Wav;
 import org.soundstorm4j.model.CodecPairing;
@@ -105,10 +102,10 @@ final class GenerateCommand extends OutputCommand {
             checkCanWrite(out);
         }
         GenerationConfig config = config();
-        List<int[]> semantics = readIds(semantic, "--semantic");
+        List<int[]> semantics = InputFiles.ids(semantic, "--semantic");
         List<Utterance> utterances = new ArrayList<>();
-        List<int[]> promptSem = promptSemantic == null ? null : readIds(promptSemantic, "--prompt-semantic");
-        List<int[][]> promptAc = promptAcoustic == null ? null : readPromptTokens(promptAcoustic);
+        List<int[]> promptSem = promptSemantic == null ? null : InputFiles.ids(promptSemantic, "--prompt-semantic");
+        List<int[][]> promptAc = promptAcoustic == null ? null : InputFiles.frames(promptAcoustic, "--prompt-acoustic");
         if ((promptSem == null) != (promptAc == null)) {
             throw new IllegalArgumentException("--prompt-semantic and --prompt-acoustic go together");
         }
@@ -251,61 +248,6 @@ final class GenerateCommand extends OutputCommand {
             throw new IllegalArgumentException(option + " has " + list.size() + " entries, fewer than the utterances");
         }
         return list.get(b);
-    }
-
-    /** Ids per utterance from an .npy ([n] or [batch, n]) or a text file (one utterance). */
-    static List<int[]> readIds(Path file, String option) {
-        if (file.toString().endsWith(".npy")) {
-            IntArray a = Npy.readInts(file);
-            if (a.rank() == 1) {
-                return List.of(a.data());
-            }
-            if (a.rank() != 2) {
-                throw new IllegalArgumentException(option + " " + file + ": expected [n] or [batch, n], got "
-                        + Arrays.toString(a.shape()));
-            }
-            List<int[]> rows = new ArrayList<>();
-            for (int b = 0; b < a.dim(0); b++) {
-                rows.add(a.slice(b).toVector());
-            }
-            return rows;
-        }
-        String text;
-        try {
-            text = Files.readString(file).strip();
-        } catch (IOException e) {
-            throw IoErrors.cannotRead(option + " " + file, e);
-        }
-        if (text.isEmpty()) {
-            throw new IllegalArgumentException(option + " " + file + " holds no ids");
-        }
-        String[] words = text.split("\\s+");
-        int[] ids = new int[words.length];
-        for (int i = 0; i < words.length; i++) {
-            try {
-                ids[i] = Integer.parseInt(words[i]);
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException(option + " " + file + ": word " + i + " ('" + words[i]
-                        + "') is not an integer id");
-            }
-        }
-        return List.of(ids);
-    }
-
-    private static List<int[][]> readPromptTokens(Path file) {
-        IntArray a = Npy.readInts(file);
-        if (a.rank() != 2 && a.rank() != 3) {
-            throw new IllegalArgumentException("--prompt-acoustic " + file + ": expected [frames, Q] or [batch, frames, Q], "
-                    + "got " + Arrays.toString(a.shape()));
-        }
-        if (a.rank() == 2) {
-            return List.<int[][]>of(a.toMatrix());
-        }
-        List<int[][]> prompts = new ArrayList<>();
-        for (int b = 0; b < a.dim(0); b++) {
-            prompts.add(a.slice(b).toMatrix());
-        }
-        return prompts;
     }
 
     /** A {@link ProgressLine} on a terminal's stderr, rewritten in place after every pass. */
