@@ -1,5 +1,8 @@
 package org.soundstorm4j.model;
 
+import static org.soundstorm4j.io.ConfigValues.inRange;
+import static org.soundstorm4j.io.ConfigValues.integer;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -199,22 +202,5 @@ public record ModelConfig(int dim, int depth, int heads, int dimHead, int ffMult
                     }
                     return n;
                 }).sum();
-    }
-
-    private static int integer(Map<?, ?> map, String key) {
-        Object v = map.get(key);
-        if (v == null) {
-            throw new IllegalArgumentException("missing key \"" + key + "\"");
-        }
-        if (!(v instanceof Long l) || l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("\"" + key + "\" must be an integer, got " + v);
-        }
-        return (int) (long) l;
-    }
-
-    private static void inRange(String key, int value, int min, int max) {
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(key + " must be in [" + min + ", " + max + "], got " + value);
-        }
     }
 }
