@@ -97,10 +97,21 @@ public final class SoundStorm implements AutoCloseable {
      * @return per utterance, tokens {@code [semantic.length * semantic_rate_ratio][levels]}
      * @throws IllegalArgumentException naming the utterance and the problem, before any work
      */
+    public AcousticTokens generate(List<Utterance> utterances, GenerationConfig config, ProgressListener listener) {
+        return generate(utterances, config, listener, WindowListener.NONE);
+    }
+
+    /**
+     * Generates a batch of utterances as {@link #generate(List, GenerationConfig, ProgressListener)}
+     * does, handing each finished window of each utterance to {@code windows} as soon as it is final.
+     */
     public synchronized AcousticTokens generate(List<Utterance> utterances, GenerationConfig config,
-                                                ProgressListener listener) {
+                                                ProgressListener listener, WindowListener windows) {
         if (closed) {
             throw new IllegalStateException("this SoundStorm model is closed");
+        }
+        if (listener == null || windows == null) {
+            throw new IllegalArgumentException("listener is null: pass ProgressListener.NONE or WindowListener.NONE");
         }
         ModelConfig c = config();
         int[] steps = config.steps().forLevels(c.numQuantizers());
@@ -109,17 +120,17 @@ public final class SoundStorm implements AutoCloseable {
         for (Utterance u : utterances) {
             timelines.add(new Timeline(u, c.semanticRateRatio(), config));
         }
-        int windows = timelines.stream().mapToInt(Timeline::windows).max().orElse(0);
+        int windowCount = timelines.stream().mapToInt(Timeline::windows).max().orElse(0);
         // every window's plan depends on lengths only, so the total number of passes is known up front
         int passesTotal = 0;
-        for (int w = 0; w < windows; w++) {
+        for (int w = 0; w < windowCount; w++) {
             int window = w;
             int[] targets = active(timelines, w).stream().mapToInt(t -> t.targetFrames(window)).toArray();
             passesTotal += LevelwiseSampler.passes(targets, steps);
         }
         int[] done = {0};
         int total = passesTotal;
-        for (int w = 0; w < windows; w++) {
+        for (int w = 0; w < windowCount; w++) {
             int window = w;
             List<Timeline> rows = active(timelines, w);
             int frames = rows.stream().mapToInt(t -> t.windowFrames(window)).max().orElseThrow();
@@ -128,9 +139,13 @@ public final class SoundStorm implements AutoCloseable {
                 rows.get(r).fillRow(batch, r, w);
             }
             sampler.decode(batch, steps, config.temperature(), config.topK(), config.choiceTemperature(), config.seed(),
-                    (level, iteration) -> listener.onPass(new Progress(window, windows, level, iteration, ++done[0], total)));
+                    (level, iteration) -> listener.onPass(new Progress(window, windowCount, level, iteration, ++done[0], total)));
             for (int r = 0; r < rows.size(); r++) {
-                rows.get(r).accept(batch.target(r));
+                Timeline t = rows.get(r);
+                int offset = t.produced();
+                int[][] decoded = batch.target(r);
+                t.accept(decoded);
+                windows.onWindow(timelines.indexOf(t), offset, decoded);
             }
         }
         return new AcousticTokens(timelines.stream().map(Timeline::output).toList());

@@ -59,6 +59,11 @@ final class Timeline {
                 Arrays.copyOfRange(tokens, start - prompt, start), 0, produced);
     }
 
+    /** Target frames decoded so far: the next window's first frame in the output. */
+    int produced() {
+        return produced;
+    }
+
     /** Takes the decoded target frames of the window just filled. */
     void accept(int[][] decoded) {
         System.arraycopy(decoded, 0, tokens, promptFrames + produced, decoded.length);

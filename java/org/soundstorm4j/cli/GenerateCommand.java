@@ -12,13 +12,11 @@ import org.soundstorm4j.ProgressListener;
 import org.soundstorm4j.SoundStorm;
 import org.soundstorm4j.StepPlan;
 import org.soundstorm4j.Utterance;
+import org.soundstorm4j.WindowListener;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.codec.Codec;
-import org.soundstorm4j.codec.CodecInput;
 import org.soundstorm4j.io.IntArray;
 import org.soundstorm4j.io.Npy;
-import org.soundstorm4j.io.Wav;
-import org.soundstorm4j.model.CodecPairing;
 import org.soundstorm4j.model.ModelConfig;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -139,7 +137,17 @@ final class GenerateCommand extends OutputCommand {
                     bar.show(p);
                 }
             };
-            AcousticTokens tokens = model.generate(utterances, config, listener);
+            StreamedAudio audio = audioCodec == null ? null
+                    : StreamedAudio.open(audioCodec, model.config(), semantics);
+            AcousticTokens tokens;
+            try {
+                tokens = model.generate(utterances, config, listener,
+                        audio == null ? WindowListener.NONE : audio::onWindow);
+            } finally {
+                if (audio != null) {
+                    audio.close();
+                }
+            }
             double seconds = (System.nanoTime() - t0) / 1e9;
             if (bar != null) {
                 bar.finish();
@@ -159,8 +167,11 @@ final class GenerateCommand extends OutputCommand {
             out().printf(Locale.ROOT, "%s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
                     out != null ? "wrote " + out : "generated", tokens.batch(), frames, levels, passes[0], seconds,
                     passes[0] / seconds, model.backendDescription());
-            if (audioCodec != null) {
-                writeAudio(audioCodec, model.config(), semantics, tokens, wavs);
+            if (audio != null) {
+                audio.write(wavs, audioCodec.config().sampleRate());
+                out().printf(Locale.ROOT, "wrote %s: %d Hz audio, decoded window by window in %.2f s of the %.2f s%n",
+                        String.join(", ", wavs.stream().map(Path::toString).toList()),
+                        audioCodec.config().sampleRate(), audio.decodeSeconds(), seconds);
             }
             if (truthTokens != null) {
                 double[] acc = accuracyPerLevel(truthTokens, truth, tokens.batch(), frames, levels, flat);
@@ -173,25 +184,6 @@ final class GenerateCommand extends OutputCommand {
             out().println(AudioTime.closingLine(tokens.batch(), frames, seconds));
         }
         return 0;
-    }
-
-    /** Decodes the generated tokens (with the semantic ids as level 0 where the pairing says so) to one WAV per utterance. */
-    private void writeAudio(Codec audioCodec, ModelConfig config, List<int[]> semantics, AcousticTokens tokens,
-                            List<Path> wavs) {
-        List<int[][]> rows = new ArrayList<>();
-        for (int b = 0; b < tokens.batch(); b++) {
-            rows.add(tokens.sequence(b));
-        }
-        List<int[]> levelZero = config.codecPairing() == CodecPairing.SEMANTIC_IS_LEVEL_0 ? semantics : null;
-        long t0 = System.nanoTime();
-        float[][] audio = audioCodec.decode(CodecInput.stack(levelZero, rows));
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        int rate = audioCodec.config().sampleRate();
-        for (int b = 0; b < wavs.size(); b++) {
-            Wav.write(wavs.get(b), audio[b], rate, Wav.Encoding.PCM_16);
-        }
-        out().printf(Locale.ROOT, "wrote %s: %d Hz audio decoded in %.2f s%n",
-                String.join(", ", wavs.stream().map(Path::toString).toList()), rate, seconds);
     }
 
     private GenerationConfig config() {

@@ -189,6 +189,33 @@ public final class Codec implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens a decode of one row of {@code frames} frames whose codes (levels {@code 0..levels-1})
+     * arrive in order through {@link CodecStream#push}; each chunk of final samples goes to
+     * {@code listener} as row 0. Close the stream if it is abandoned before its last frame.
+     *
+     * @throws IllegalArgumentException for levels outside {@code [1, n_q]}, frames < 1 or a null listener
+     */
+    public synchronized CodecStream stream(int levels, int frames, AudioListener listener) {
+        if (closed) {
+            throw new IllegalStateException("codec is closed");
+        }
+        if (levels < 1 || levels > config.nQ()) {
+            throw new IllegalArgumentException("stream: " + levels + " levels, need 1 to n_q " + config.nQ());
+        }
+        if (frames < 1 || (long) frames * config.hop() > Integer.MAX_VALUE - 8) {
+            throw new IllegalArgumentException("stream: " + frames + " frames, need 1 to "
+                    + (Integer.MAX_VALUE - 8) / config.hop());
+        }
+        if (listener == null) {
+            throw new IllegalArgumentException("listener is null");
+        }
+        int[] codes = new int[Math.multiplyExact(levels, frames)];
+        DecodeRun run = run(new Checked(codes, levels, 1, frames));
+        return new CodecStream(this, run, codes, levels, frames, config.hop(), field.lookaheadFrames(),
+                config.codebookSize(), listener);
+    }
+
     /** Frames per time slice for {@code batch} rows, at least 1: the last conv's im2col under {@link #SLICE_BYTES}. */
     public int sliceFrames(int batch) {
         if (fixedSliceFrames > 0) {

@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -109,8 +111,10 @@ class DecodeCommandTest {
         }
     }
 
-    @Test
-    void generateWritesTheAudioOfItsTokensWithTheSemanticIdsAsLevelZero() throws IOException {
+    @org.junit.jupiter.params.ParameterizedTest(name = "window options: [{0}]")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"", "--window 5 --window-prompt 2"})
+    void generateWritesTheAudioOfItsTokensWithTheSemanticIdsAsLevelZero(String windowOptions) throws IOException {
+        // with windows of 5 frames the 11 frames come in 4 windows, each decoded as soon as it is final
         // a random model in the public pairing over the small codec: 7 acoustic levels + level 0, codebook 16
         Path model = TestModels.random(tmp.resolve("model"), new ModelConfig(32, 1, 2, 16, 2, 2, 5, 7, 16, 16, 1,
                 LogitHead.PROJECTED, CodecPairing.SEMANTIC_IS_LEVEL_0), 3);
@@ -118,9 +122,15 @@ class DecodeCommandTest {
         Npy.writeInts(semantic, new int[] {2, 11}, new Random(5).ints(22, 0, 16).toArray());
         Path tokens = tmp.resolve("tokens.npy");
         Path wav = tmp.resolve("gen.wav");
-        CliTest.Run r = CliTest.run("generate", "--weights", model.toString(), "--semantic", semantic.toString(),
-                "--out", tokens.toString(), "--codec", SMALL.toString(), "--wav", wav.toString(), "--backend", "cpu");
+        List<String> args = new ArrayList<>(List.of("generate", "--weights", model.toString(), "--semantic",
+                semantic.toString(), "--out", tokens.toString(), "--codec", SMALL.toString(), "--wav", wav.toString(),
+                "--backend", "cpu"));
+        if (!windowOptions.isEmpty()) {
+            args.addAll(List.of(windowOptions.split(" ")));
+        }
+        CliTest.Run r = CliTest.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("decoded window by window"), r.out());
         // the same audio as decode gives for those tokens with those semantic ids
         Path decoded = tmp.resolve("decoded.npy");
         CliTest.Run d = CliTest.run("decode", "--codec", SMALL.toString(), "--tokens", tokens.toString(), "--semantic",

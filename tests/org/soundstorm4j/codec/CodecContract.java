@@ -180,6 +180,73 @@ public abstract class CodecContract {
         }
     }
 
+    /** Row {@code b} of {@code codes [levels][batch][frames]}, frame-major {@code [frames][levels]}. */
+    static int[][] frameMajor(int[][][] codes, int b) {
+        int[][] out = new int[codes[0][b].length][codes.length];
+        for (int t = 0; t < out.length; t++) {
+            for (int q = 0; q < codes.length; q++) {
+                out[t][q] = codes[q][b][t];
+            }
+        }
+        return out;
+    }
+
+    @ParameterizedTest(name = "T = {0}, pushes of {1} frames")
+    @CsvSource({"13,1", "13,2", "13,5", "13,13", "3,1", "6,4"})
+    void framesPushedAsTheyComeDecodeAsTheWhole(int frames, int push) {
+        int[][][] all = codes(resource("small").resolve("case_b2_t13_all.codes.npy"));
+        for (int b = 0; b < 2; b++) {
+            int[][] rowCodes = java.util.Arrays.copyOf(frameMajor(all, b), frames);
+            int[][][] one = new int[all.length][1][frames];
+            for (int q = 0; q < all.length; q++) {
+                System.arraycopy(all[q][b], 0, one[q][0], 0, frames);
+            }
+            float[] whole = small().decode(one)[0];
+            float[] streamed = new float[whole.length];
+            java.util.Arrays.fill(streamed, Float.NaN);
+            long[] next = {0};
+            int look = small().receptiveField().lookaheadFrames();
+            try (CodecStream stream = small().stream(all.length, frames, (row, offset, chunk) -> {
+                assertEquals(0, row, "row");
+                assertEquals(next[0], offset, "chunks arrive in order, contiguous");
+                System.arraycopy(chunk, 0, streamed, (int) offset, chunk.length);
+                next[0] += chunk.length;
+            })) {
+                for (int a = 0; a < frames; a += push) {
+                    int e = Math.min(frames, a + push);
+                    stream.push(java.util.Arrays.copyOfRange(rowCodes, a, e));
+                    long finalSamples = e == frames ? whole.length : (long) Math.max(0, e - look) * small().config().hop();
+                    assertEquals(finalSamples, next[0], "samples final after " + e + " of " + frames + " frames");
+                }
+                assertTrue(stream.isComplete(), "complete after the last frame");
+            }
+            double d = maxDiff(whole, streamed, "row " + b);
+            assertTrue(d <= 1e-5 * peak(whole), "T " + frames + ", pushes of " + push + ", row " + b + ": max |diff| " + d);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void aStreamRefusesBadPushesNamingThem() {
+        int levels = small().config().nQ();
+        try (CodecStream stream = small().stream(levels, 4, (row, offset, chunk) -> { })) {
+            int[][] bad = new int[2][levels];
+            bad[1][levels - 1] = small().config().codebookSize();
+            IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> stream.push(bad));
+            assertTrue(e.getMessage().contains("frames [0, 2)") && e.getMessage().contains(
+                    String.valueOf(small().config().codebookSize())), e.getMessage());
+            assertEquals(0, stream.pushedFrames(), "a refused push adds nothing");
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> stream.push(new int[5][levels]));
+            assertTrue(e.getMessage().contains("5 frames pushed after 0 of 4"), e.getMessage());
+            e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> stream.push(new int[][] {new int[levels + 1]}));
+            assertTrue(e.getMessage().contains("levels"), e.getMessage());
+        }
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> small().stream(small().config().nQ() + 1, 4, (row, offset, chunk) -> { }));
+    }
+
     @ParameterizedTest(name = "T = {0}, chunks of {1}")
     @CsvSource({"1,1", "2,1", "3,1", "3,2", "4,1", "5,2", "6,1"})
     void streamingEqualsTheWholeDecodeOnShortInputs(int frames, int chunk) {
