@@ -194,7 +194,7 @@ public final class Codec implements AutoCloseable {
      * arrive in order through {@link CodecStream#push}; each chunk of final samples goes to
      * {@code listener} as row 0. Close the stream if it is abandoned before its last frame.
      *
-     * @throws IllegalArgumentException for levels outside {@code [1, n_q]}, frames < 1 or a null listener
+     * @throws IllegalArgumentException for levels outside {@code [1, n_q]}, {@code frames < 1} or a null listener
      */
     public synchronized CodecStream stream(int levels, int frames, AudioListener listener) {
         if (closed) {
