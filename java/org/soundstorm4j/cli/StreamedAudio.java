@@ -2,8 +2,10 @@ package org.soundstorm4j.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.soundstorm4j.codec.Codec;
+import org.soundstorm4j.codec.CodecInput;
 import org.soundstorm4j.codec.CodecStream;
 import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.io.Wav;
@@ -50,16 +52,14 @@ final class StreamedAudio implements AutoCloseable {
     /** Decodes utterance {@code u}'s window of tokens {@code [frames][Q]} starting at output frame {@code offset}. */
     void onWindow(int u, int offset, int[][] tokens) {
         long t0 = System.nanoTime();
-        int shift = levelZero == null ? 0 : 1;
-        int[][] codes = new int[tokens.length][];
-        for (int t = 0; t < tokens.length; t++) {
-            codes[t] = new int[tokens[t].length + shift];
-            if (levelZero != null) {
-                codes[t][0] = levelZero.get(u)[offset + t];
-            }
-            System.arraycopy(tokens[t], 0, codes[t], shift, tokens[t].length);
+        List<int[]> windowLevelZero = levelZero == null ? null
+                : List.of(Arrays.copyOfRange(levelZero.get(u), offset, offset + tokens.length));
+        int[][][] codes = CodecInput.stack(windowLevelZero, List.<int[][]>of(tokens));   // [levels][1][frames]
+        int[][] row = new int[codes.length][];
+        for (int q = 0; q < codes.length; q++) {
+            row[q] = codes[q][0];
         }
-        streams.get(u).push(codes);
+        streams.get(u).push(row);
         decodeNanos += System.nanoTime() - t0;
     }
 

@@ -212,8 +212,7 @@ public final class Codec implements AutoCloseable {
         }
         int[] codes = new int[Math.multiplyExact(levels, frames)];
         DecodeRun run = run(new Checked(codes, levels, 1, frames));
-        return new CodecStream(this, run, codes, levels, frames, config.hop(), field.lookaheadFrames(),
-                config.codebookSize(), listener);
+        return new CodecStream(this, run, codes, levels, frames, listener);
     }
 
     /** Frames per time slice for {@code batch} rows, at least 1: the last conv's im2col under {@link #SLICE_BYTES}. */

@@ -17,29 +17,23 @@ public final class CodecStream implements AutoCloseable {
     private final int[] codes;
     private final int levels;
     private final int frames;
-    private final int hop;
-    private final int lookahead;
-    private final int codebookSize;
     private final AudioListener listener;
     private int filled;
     private int emitted;
     private boolean closed;
 
-    CodecStream(Codec codec, DecodeRun run, int[] codes, int levels, int frames, int hop, int lookahead,
-                int codebookSize, AudioListener listener) {
+    CodecStream(Codec codec, DecodeRun run, int[] codes, int levels, int frames, AudioListener listener) {
         this.codec = codec;
         this.run = run;
         this.codes = codes;
         this.levels = levels;
         this.frames = frames;
-        this.hop = hop;
-        this.lookahead = lookahead;
-        this.codebookSize = codebookSize;
         this.listener = listener;
     }
 
     /**
-     * Appends the next frames' codes {@code [n][levels]} (frame-major) and emits what became final.
+     * Appends the next frames' codes {@code [levels][n]} (level-major, as {@link Codec#decode(int[][][])}
+     * takes them for one row) and emits what became final.
      *
      * @throws IllegalArgumentException before any work, naming the frame, level and value that is
      *                                  wrong, or for more frames than the stream was made for
@@ -49,22 +43,23 @@ public final class CodecStream implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("codec stream is closed");
             }
-            int n = next.length;
+            if (next.length != levels) {
+                throw new IllegalArgumentException(next.length + " levels pushed, the stream decodes " + levels);
+            }
+            int n = next[0] == null ? 0 : next[0].length;
             if (n > frames - filled) {
                 throw new IllegalArgumentException(n + " frames pushed after " + filled + " of " + frames);
             }
             int[] chunk = new int[levels * n];
-            for (int t = 0; t < n; t++) {
-                if (next[t] == null || next[t].length != levels) {
-                    throw new IllegalArgumentException("frame " + (filled + t) + " has "
-                            + (next[t] == null ? 0 : next[t].length) + " levels, the stream decodes " + levels);
+            for (int q = 0; q < levels; q++) {
+                if (next[q] == null || next[q].length != n) {
+                    throw new IllegalArgumentException("level " + q + " has " + (next[q] == null ? 0 : next[q].length)
+                            + " frames pushed, level 0 has " + n);
                 }
-                for (int q = 0; q < levels; q++) {
-                    chunk[q * n + t] = next[t][q];
-                }
+                System.arraycopy(next[q], 0, chunk, q * n, n);
             }
             try {
-                CodecLayouts.checkCodes(chunk, levels, 1, n, codebookSize);
+                CodecLayouts.checkCodes(chunk, levels, 1, n, codec.config().codebookSize());
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("frames [" + filled + ", " + (filled + n) + ") pushed: "
                         + e.getMessage(), e);
@@ -74,8 +69,10 @@ public final class CodecStream implements AutoCloseable {
             }
             filled += n;
             // a frame's samples are final once its look-ahead is in, or at the sequence's end
+            int lookahead = codec.receptiveField().lookaheadFrames();
             int ready = filled == frames ? frames : Math.max(emitted, filled - lookahead);
             if (ready > emitted) {
+                int hop = codec.config().hop();
                 float[][] out = new float[1][(ready - emitted) * hop];
                 run.emit(ready, out, 0);
                 long offset = (long) emitted * hop;

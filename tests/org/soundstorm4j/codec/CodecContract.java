@@ -180,23 +180,11 @@ public abstract class CodecContract {
         }
     }
 
-    /** Row {@code b} of {@code codes [levels][batch][frames]}, frame-major {@code [frames][levels]}. */
-    static int[][] frameMajor(int[][][] codes, int b) {
-        int[][] out = new int[codes[0][b].length][codes.length];
-        for (int t = 0; t < out.length; t++) {
-            for (int q = 0; q < codes.length; q++) {
-                out[t][q] = codes[q][b][t];
-            }
-        }
-        return out;
-    }
-
     @ParameterizedTest(name = "T = {0}, pushes of {1} frames")
     @CsvSource({"13,1", "13,2", "13,5", "13,13", "3,1", "6,4"})
     void framesPushedAsTheyComeDecodeAsTheWhole(int frames, int push) {
         int[][][] all = codes(resource("small").resolve("case_b2_t13_all.codes.npy"));
         for (int b = 0; b < 2; b++) {
-            int[][] rowCodes = java.util.Arrays.copyOf(frameMajor(all, b), frames);
             int[][][] one = new int[all.length][1][frames];
             for (int q = 0; q < all.length; q++) {
                 System.arraycopy(all[q][b], 0, one[q][0], 0, frames);
@@ -214,7 +202,11 @@ public abstract class CodecContract {
             })) {
                 for (int a = 0; a < frames; a += push) {
                     int e = Math.min(frames, a + push);
-                    stream.push(java.util.Arrays.copyOfRange(rowCodes, a, e));
+                    int[][] pushed = new int[all.length][];
+                    for (int q = 0; q < all.length; q++) {
+                        pushed[q] = java.util.Arrays.copyOfRange(all[q][b], a, e);
+                    }
+                    stream.push(pushed);
                     long finalSamples = e == frames ? whole.length : (long) Math.max(0, e - look) * small().config().hop();
                     assertEquals(finalSamples, next[0], "samples final after " + e + " of " + frames + " frames");
                 }
@@ -229,18 +221,18 @@ public abstract class CodecContract {
     void aStreamRefusesBadPushesNamingThem() {
         int levels = small().config().nQ();
         try (CodecStream stream = small().stream(levels, 4, (row, offset, chunk) -> { })) {
-            int[][] bad = new int[2][levels];
-            bad[1][levels - 1] = small().config().codebookSize();
+            int[][] bad = new int[levels][2];
+            bad[levels - 1][1] = small().config().codebookSize();
             IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> stream.push(bad));
             assertTrue(e.getMessage().contains("frames [0, 2)") && e.getMessage().contains(
                     String.valueOf(small().config().codebookSize())), e.getMessage());
             assertEquals(0, stream.pushedFrames(), "a refused push adds nothing");
             e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> stream.push(new int[5][levels]));
+                    () -> stream.push(new int[levels][5]));
             assertTrue(e.getMessage().contains("5 frames pushed after 0 of 4"), e.getMessage());
             e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                    () -> stream.push(new int[][] {new int[levels + 1]}));
+                    () -> stream.push(new int[levels + 1][1]));
             assertTrue(e.getMessage().contains("levels"), e.getMessage());
         }
         org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
