@@ -35,6 +35,7 @@ __device__ static inline int portable_dim(const dim3 v, int d) { return d == 0 ?
 #define SQRT(x) sqrtf(x)
 #define FMAX(a, b) fmaxf((a), (b))
 #define AS_INT(f) __float_as_int(f)
+#define AS_FLOAT(i) __int_as_float(i)
 /* a float product and sum never contracted into an FMA (results must match Java's bit for bit) */
 #define FMUL(a, b) __fmul_rn((a), (b))
 #define FADD(a, b) __fadd_rn((a), (b))
@@ -61,6 +62,7 @@ __device__ static inline int portable_dim(const dim3 v, int d) { return d == 0 ?
 #define SQRT(x) sqrt(x)
 #define FMAX(a, b) fmax((a), (b))
 #define AS_INT(f) as_int(f)
+#define AS_FLOAT(i) as_float(i)
 /* no FMA contraction anywhere in a program that includes this header */
 #pragma OPENCL FP_CONTRACT OFF
 #define FMUL(a, b) ((a) * (b))

@@ -1,14 +1,17 @@
 /*
  * score_tokens_warp: score_tokens.clh with one warp per (sequence, frame) row instead of one
- * work-item, CUDA only, for argmax and Gumbel-max sampling WITHOUT top-k truncation.
+ * work-item, CUDA only. Each row b has its own parameters (row_steps.h: level, iteration, top_k,
+ * stay, seed, inverse_temperature, choice_noise).
  *
- * Results equal the portable score_tokens (seed from device memory: seed[0] low word, seed[1] high
- * word) for top_k == 0 or top_k >= codebook:
- *   drawn: exactly the portable token. Sampling scores every code c with the same float
+ * Results equal the portable score_tokens:
+ *   rows with top-k truncation (0 < top_k < codebook): lane 0 runs the portable position
+ *          (score_tokens_position of score_tokens.clh, included before this file), the other lanes
+ *          wait; bit for bit the portable result.
+ *   drawn otherwise: exactly the portable token. Sampling scores every code c with the same float
  *          operations, FADD(FMUL(l[c], inverse_temperature), philox_gumbel(word c)), word c being
  *          word c % 4 of philox_block(seed, sequence_ids[b], level, iteration, TOKEN_GUMBEL = 0,
- *          position, c / 4); a greedy row (stay[stay_offset + b] == 0, greedy.h: the iteration
- *          leaves the row with nothing masked) scores code c with l[c]. The portable sequential loop keeps
+ *          position, c / 4); a greedy row (ROW_STAY == 0, greedy.h: the pass leaves the row with
+ *          nothing masked) scores code c with l[c]. The portable sequential loop keeps
  *          code 0 first and replaces the best only on a strictly greater score, so it returns the
  *          lowest code of the maximum score (NaN never wins, except a NaN score of code 0, which
  *          nothing replaces). Each lane runs that loop over its own codes in increasing order and
@@ -21,13 +24,10 @@
  *          conf = (float)((double)(l[token] - max) - log(sum)), plus, when choice_noise != 0,
  *          FADD(conf, FMUL(choice_noise, philox_gumbel(word 0 of philox_block(seed, sequence_ids[b],
  *          level, iteration, CHOICE_GUMBEL = 1, position, 0)))).
- *   Rows that are not candidates (t < prompt_frames[b], t >= lengths[b], or
+ *   Rows that are not candidates (an idle row, t < prompt_frames[b], t >= lengths[b], or
  *   tokens[row * levels + level] != codebook): confidence +infinity, drawn 0.
  *   position = output_offsets[b] + t - prompt_frames[b].
- *   Misuse: called with 0 < top_k < codebook (top-k truncation, which this kernel does not do),
- *   candidate rows get drawn = -1 and confidence = NaN, so the mistake is loud; this holds for
- *   greedy rows too, although the portable greedy path ignores top_k. codebook < 1 likewise gives
- *   -1 / NaN instead of reading outside the row.
+ *   codebook < 1 gives -1 / NaN instead of reading outside the row.
  *
  * Launch geometry (fixed): block (128, 1, 1) = 4 warps, warp w of block x handles row
  * x * 4 + w (row = b * frames + t); grid (ceil(batch * frames / 4), 1, 1); no shared memory. A
@@ -37,6 +37,7 @@
  */
 #include "philox.h"
 #include "greedy.h"
+#include "row_steps.h"
 
 namespace {
 
@@ -67,10 +68,9 @@ extern "C" __global__ void __launch_bounds__(128)
     score_tokens_warp(const float *__restrict__ logits, const int *__restrict__ tokens,
                       const int *__restrict__ lengths, const int *__restrict__ prompt_frames,
                       const int *__restrict__ output_offsets, const int *__restrict__ sequence_ids,
-                      const int *__restrict__ stay, int stay_offset, int *__restrict__ drawn,
-                      float *__restrict__ confidence, int batch, int frames, int levels, int codebook, int level,
-                      int iteration, float inverse_temperature, int top_k, float choice_noise,
-                      const int *__restrict__ seed) {
+                      const int *__restrict__ row_ints, const float *__restrict__ row_floats,
+                      int *__restrict__ drawn, float *__restrict__ confidence, int batch, int frames, int levels,
+                      int codebook) {
     const unsigned full = 0xffffffffu;
     const int lane = (int)(threadIdx.x & 31u);
     const int row = (int)blockIdx.x * 4 + (int)(threadIdx.x >> 5);
@@ -80,27 +80,39 @@ extern "C" __global__ void __launch_bounds__(128)
     const int b = row / frames;
     const int t = row - b * frames;
     const int prompt = prompt_frames[b];
-    if (t < prompt || t >= lengths[b] || tokens[(long long)row * levels + level] != codebook) {
+    const int *const s = row_ints + b * ROW_INTS;
+    const int level = s[ROW_LEVEL];
+    if (level < 0 || level >= levels || t < prompt || t >= lengths[b]
+        || tokens[(long long)row * levels + level] != codebook) {
         if (lane == 0) {
             confidence[row] = INFINITY;
             drawn[row] = 0;
         }
         return; /* the whole warp: every lane read the same values */
     }
+    const float *const l = logits + (long long)row * codebook;
+    const int position = output_offsets[b] + t - prompt;
+    const philox_uint seed_lo = (philox_uint)s[ROW_SEED_LOW];
+    const philox_uint seed_hi = (philox_uint)s[ROW_SEED_HIGH];
+    const int iteration = s[ROW_ITERATION];
+    const int top_k = s[ROW_TOP_K];
+    const float inverse_temperature = row_floats[b * ROW_FLOATS + ROW_INVERSE_TEMPERATURE];
+    const float choice_noise = row_floats[b * ROW_FLOATS + ROW_CHOICE_NOISE];
+    const int sequence = sequence_ids[b];
+    const int blocks = (codebook + 3) / 4;
+    const int greedy = row_is_greedy(row_ints, b); /* the same for the whole warp */
     if (top_k > 0 && top_k < codebook) {
+        /* top-k truncation: the portable position on one lane (the whole warp takes this branch) */
         if (lane == 0) {
-            confidence[row] = __int_as_float(0x7fc00000); /* NaN */
-            drawn[row] = -1;
+            int token;
+            float conf;
+            score_tokens_position(l, codebook, greedy, top_k, inverse_temperature, choice_noise, seed_lo, seed_hi,
+                                  sequence, level, iteration, position, &token, &conf);
+            drawn[row] = token;
+            confidence[row] = conf;
         }
         return;
     }
-    const float *const l = logits + (long long)row * codebook;
-    const int position = output_offsets[b] + t - prompt;
-    const philox_uint seed_lo = (philox_uint)seed[0];
-    const philox_uint seed_hi = (philox_uint)seed[1];
-    const int sequence = sequence_ids[b];
-    const int blocks = (codebook + 3) / 4;
-    const int greedy = row_is_greedy(stay, stay_offset, b); /* the same for the whole warp */
 
     /* pass 1: this lane's best (score, code) and max logit, codes in increasing order */
     float best_score = -INFINITY;

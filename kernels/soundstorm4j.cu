@@ -18,6 +18,7 @@
 #include "depthwise_conv_swish.clh"
 #include "score_tokens.clh"
 #include "commit_tokens.clh"
+#include "select_rows.clh"
 #include "philox_draws.clh"
 #include "im2col.clh"
 #include "elu.clh"

@@ -8,6 +8,10 @@ package org.soundstorm4j.backend;
  * padded to the same number of frames and each op that mixes frames takes the per-sequence
  * lengths, so a sequence's results never depend on what lies in its padding.
  *
+ * <p>Tensors may be larger than an op uses (a workspace sized for the largest shape serves smaller
+ * ones): every op reads and writes only the elements its sizes name and requires each tensor to hold
+ * at least that many ({@link TensorSizes#require}), never exactly that many.
+ *
  * <p>Ops may not be called concurrently on one backend instance.
  */
 public interface Backend extends AutoCloseable {
@@ -27,13 +31,16 @@ public interface Backend extends AutoCloseable {
     /** A zero-filled int tensor of {@code size} elements. */
     IntTensor allocateInts(long size);
 
-    /** Copies {@code values} (exactly {@code dst.size()} of them) into {@code dst}. */
+    /** Copies {@code values} (at most {@code dst.size()} of them) into the first elements of {@code dst}. */
     void write(IntTensor dst, int[] values);
 
-    /** Copies all of {@code src} into {@code dst} (exactly {@code src.size()} elements). */
+    /** Copies {@code values} (at most {@code dst.size()} of them) into the first elements of {@code dst}. */
+    void write(Tensor dst, float[] values);
+
+    /** Copies the first {@code dst.length} elements of {@code src} (at most {@code src.size()}) into {@code dst}. */
     void read(Tensor src, float[] dst);
 
-    /** Copies all of {@code src} into {@code dst} (exactly {@code src.size()} elements). */
+    /** Copies the first {@code dst.length} elements of {@code src} (at most {@code src.size()}) into {@code dst}. */
     void readInts(IntTensor src, int[] dst);
 
     /** Frees a buffer this backend made; using it afterwards is an error. */
@@ -220,33 +227,50 @@ public interface Backend extends AutoCloseable {
                      int dim);
 
     /**
-     * Draws a token and its confidence for every still-masked target position of
-     * {@code step.level()} (where {@code tokens} holds the mask id), exactly as
-     * {@code sampler.TokenScorer} defines it: the argmax in a row this iteration leaves with nothing
-     * masked ({@code stay[stayOffset + b] == 0}, {@code sampler.MaskSchedule.greedy}), Gumbel-max
-     * sampling (top-k, {@code Purpose.TOKEN_GUMBEL} draws) in the other rows; confidence =
-     * log-softmax of the drawn token plus {@code choiceNoise} times the {@code Purpose.CHOICE_GUMBEL}
-     * draw. Draws are keyed by the
-     * row's sequence id and the position {@code outputOffsets[b] + t - promptFrames[b]}.
-     *
-     * @param logits     {@code [batch, frames, codebookSize]} of the level
-     * @param tokens     {@code [batch, frames, levels]}
-     * @param stay       the stay-masked table {@link #commitTokens} reads: {@code stay[stayOffset + b]}
-     *                   positions of row b stay masked after this iteration
-     * @param drawn      out: {@code [batch, frames]}, the drawn token at candidate positions
-     * @param confidence out: {@code [batch, frames]}, the confidence at candidate positions and
-     *                   +infinity everywhere else (prompt, padding, positions already fixed)
+     * The largest top-k truncation {@link #scoreTokens} handles ({@code 0 < topK < codebookSize});
+     * {@link RowStep#pack} refuses larger ones. Unlimited by default.
      */
-    void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
-                     int stayOffset, IntTensor drawn, Tensor confidence);
+    default int maxTopK() {
+        return Integer.MAX_VALUE;
+    }
 
     /**
-     * Commits the scored tokens: in each row b, of the candidate positions (finite confidence),
-     * the {@code stay[stayOffset + b]} least confident (ties: lower frame first) stay masked and
-     * every other one gets its drawn token at {@code level} of {@code tokens}.
+     * Draws a token and its confidence for every still-masked target position of each row's level
+     * (where {@code tokens} holds the mask id), exactly as {@code sampler.TokenScorer} defines it, with
+     * row b's own parameters from {@code steps} (level, iteration, top-k, stay, seed, 1/temperature,
+     * choice noise): the argmax in a row this pass leaves with nothing masked (STAY == 0,
+     * {@code sampler.MaskSchedule.greedy}), Gumbel-max sampling (top-k, {@code Purpose.TOKEN_GUMBEL}
+     * draws) in the other rows; confidence = log-softmax of the drawn token plus the row's choice
+     * noise times the {@code Purpose.CHOICE_GUMBEL} draw. Draws are keyed by the row's seed, sequence
+     * id, level, iteration and the position {@code outputOffsets[b] + t - promptFrames[b]}. An idle row
+     * (LEVEL {@link RowSteps#IDLE}) has no candidates.
+     *
+     * @param logits     {@code [batch, frames, codebookSize]}: row b's are the logits of row b's level
+     * @param tokens     {@code [batch, frames, levels]}
+     * @param steps      at least {@code batch} rows
+     * @param drawn      out: {@code [batch, frames]}, the drawn token at candidate positions, 0 elsewhere
+     * @param confidence out: {@code [batch, frames]}, the confidence at candidate positions and
+     *                   +infinity everywhere else (prompt, padding, positions already fixed, idle rows)
      */
-    void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
-                      DecodeLayout layout, int level);
+    void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, RowSteps steps, IntTensor drawn,
+                     Tensor confidence);
+
+    /**
+     * Commits the scored tokens: in each row b that is not idle, of the candidate positions (finite
+     * confidence), the STAY least confident (ties: lower frame first) stay masked and every other one
+     * gets its drawn token at the row's LEVEL of {@code tokens}.
+     */
+    void commitTokens(IntTensor drawn, Tensor confidence, RowSteps steps, IntTensor tokens, DecodeLayout layout);
+
+    /**
+     * {@code dst[b * rowSize .. (b + 1) * rowSize) = src[same]} for every {@code b < batch} whose LEVEL
+     * in {@code steps} is {@code level}; the other rows of {@code dst} are left as they are (one level's
+     * logits into a batch of rows at several levels).
+     *
+     * @param src {@code [batch, rowSize]}
+     * @param dst {@code [batch, rowSize]}, not {@code src}
+     */
+    void selectRows(Tensor src, RowSteps steps, int level, Tensor dst, int batch, long rowSize);
 
     /**
      * Runs {@code ops}, a run of op calls on this backend that {@code key} fully determines: equal

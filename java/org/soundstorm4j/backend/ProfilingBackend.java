@@ -87,6 +87,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void write(Tensor dst, float[] values) {
+        timed("write", () -> inner.write(dst, values));
+    }
+
+    @Override
     public void read(Tensor src, float[] dst) {
         timed("read", () -> inner.read(src, dst));
     }
@@ -136,15 +141,25 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
-                            int stayOffset, IntTensor drawn, Tensor confidence) {
-        timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, step, stay, stayOffset, drawn, confidence));
+    public int maxTopK() {
+        return inner.maxTopK();
     }
 
     @Override
-    public void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
-                             DecodeLayout layout, int level) {
-        timed("commitTokens", () -> inner.commitTokens(drawn, confidence, stay, stayOffset, tokens, layout, level));
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, RowSteps steps, IntTensor drawn,
+                            Tensor confidence) {
+        timed("scoreTokens", () -> inner.scoreTokens(logits, tokens, layout, steps, drawn, confidence));
+    }
+
+    @Override
+    public void commitTokens(IntTensor drawn, Tensor confidence, RowSteps steps, IntTensor tokens,
+                             DecodeLayout layout) {
+        timed("commitTokens", () -> inner.commitTokens(drawn, confidence, steps, tokens, layout));
+    }
+
+    @Override
+    public void selectRows(Tensor src, RowSteps steps, int level, Tensor dst, int batch, long rowSize) {
+        timed("selectRows", () -> inner.selectRows(src, steps, level, dst, batch, rowSize));
     }
 
     @Override

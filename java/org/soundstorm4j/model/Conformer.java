@@ -1,19 +1,22 @@
 package org.soundstorm4j.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.IntTensor;
-import org.soundstorm4j.backend.ShapeCache;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 
 /**
  * The SoundStorm network, written once against {@link Backend} ops: input embedding, {@code depth}
- * Conformer blocks, and one level's logit head. Weights are uploaded once at construction;
- * activations live in a {@link Workspace} per batch shape, the two most recently used kept.
+ * Conformer blocks, and the logit heads: one level's for the whole batch, or each row's own level's.
+ * Weights are uploaded once at construction; activations live in one {@link Workspace} sized by
+ * capacity, which serves every batch shape that fits and is replaced by a larger one (the old one
+ * released) when a batch does not.
  *
  * <p>Not thread-safe: one forward pass at a time per instance.
  */
@@ -26,8 +29,8 @@ public final class Conformer {
     private final Tensor headsNormWeight;
     private final Tensor headsNormBias;
     private final List<HeadWeights> heads;
-    /** Activations per batch shape: two, so full windows and a shorter last window both stay allocated. */
-    private final ShapeCache<Shape, Workspace> workspaces;
+    /** The activations: null until the first pass, grown when a batch does not fit. */
+    private Workspace workspace;
 
     /**
      * Uploads the weights of {@code checkpoint} to {@code backend}, reading each matrix in place
@@ -37,7 +40,6 @@ public final class Conformer {
     public Conformer(Checkpoint checkpoint, Backend backend) {
         this.backend = backend;
         this.config = checkpoint.config();
-        this.workspaces = new ShapeCache<>(2, ws -> ws.release(backend));
         this.codeEmbeds = backend.upload(checkpoint.floats(TensorNames.CODE_EMBEDDING));
         this.semanticEmbeds = backend.upload(checkpoint.floats(TensorNames.SEMANTIC_EMBEDDING));
         this.layers = new ArrayList<>();
@@ -86,10 +88,59 @@ public final class Conformer {
     }
 
     /**
-     * One forward pass on device-resident inputs (already checked by the caller). Returns the
-     * workspace's logits tensor {@code [batch, frames, C]}, overwritten by the next pass.
+     * One forward pass on device-resident inputs (already checked by the caller), one level's head
+     * for every row. Returns the workspace's logits tensor {@code [batch, frames, C]} (it may hold
+     * more: its capacity), overwritten by the next pass.
      */
     public Tensor forward(IntTensor tokens, IntTensor semantic, IntTensor lengths, int batch, int frames, int level) {
+        checkLevel(level);
+        Workspace ws = trunk(tokens, semantic, lengths, batch, frames);
+        head(ws, level, ws.logits, batch * frames);
+        return ws.logits;
+    }
+
+    /**
+     * One forward pass whose rows are at different levels: row b's logits are those of its LEVEL in
+     * {@code steps} (an idle row's are unspecified). With one level its head writes the logits
+     * directly; with several, each level's head runs over all rows into a scratch tensor and
+     * {@link Backend#selectRows} copies that level's rows into the logits.
+     *
+     * @param levels the distinct levels of the rows that are not idle, ascending, at least one
+     * @return the workspace's logits tensor {@code [batch, frames, C]}, overwritten by the next pass
+     */
+    public Tensor forward(IntTensor tokens, IntTensor semantic, IntTensor lengths, int batch, int frames,
+                          RowSteps steps, int[] levels) {
+        if (levels.length == 0) {
+            throw new IllegalArgumentException("no level to compute");
+        }
+        for (int i = 0; i < levels.length; i++) {
+            checkLevel(levels[i]);
+            if (i > 0 && levels[i] <= levels[i - 1]) {
+                throw new IllegalArgumentException("levels must be distinct and ascending: " + Arrays.toString(levels));
+            }
+        }
+        Workspace ws = trunk(tokens, semantic, lengths, batch, frames);
+        int rows = batch * frames;
+        if (levels.length == 1) {
+            head(ws, levels[0], ws.logits, rows);
+            return ws.logits;
+        }
+        Tensor scratch = ws.levelLogits(backend, config);
+        for (int level : levels) {
+            head(ws, level, scratch, rows);
+            backend.selectRows(scratch, steps, level, ws.logits, batch, (long) frames * config.codebookSize());
+        }
+        return ws.logits;
+    }
+
+    private void checkLevel(int level) {
+        if (level < 0 || level >= config.numQuantizers()) {
+            throw new IllegalArgumentException("level " + level + " outside [0, " + config.numQuantizers() + ")");
+        }
+    }
+
+    /** The embedding and the Conformer blocks: leaves the blocks' output in the workspace's x. */
+    private Workspace trunk(IntTensor tokens, IntTensor semantic, IntTensor lengths, int batch, int frames) {
         Workspace ws = workspace(batch, frames);
         int rows = batch * frames;
         int d = config.dim();
@@ -116,15 +167,19 @@ public final class Conformer {
             feedForward(w.ff2(), ws, rows);
             backend.layerNorm(ws.x, w.postNormWeight(), w.postNormBias(), ws.x, rows, d);
         }
+        return ws;
+    }
+
+    /** Level {@code level}'s head over all rows of the workspace's x (left as it is) into {@code out}. */
+    private void head(Workspace ws, int level, Tensor out, int rows) {
         HeadWeights head = heads.get(level);
         Tensor headInput = ws.x;
         if (head.projection() != null) {
             backend.linear(ws.x, head.projection(), head.projectionBias(), Activation.NONE, ws.normed, rows);
-            backend.layerNorm(ws.normed, headsNormWeight, headsNormBias, ws.normed, rows, d);
+            backend.layerNorm(ws.normed, headsNormWeight, headsNormBias, ws.normed, rows, config.dim());
             headInput = ws.normed;
         }
-        backend.linear(headInput, head.logits(), head.logitsBias(), Activation.NONE, ws.logits, rows);
-        return ws.logits;
+        backend.linear(headInput, head.logits(), head.logitsBias(), Activation.NONE, out, rows);
     }
 
     /** {@code x += 0.5 * Linear(Swish(Linear(LayerNorm(x))))}: the half-step feed-forward module. */
@@ -134,17 +189,31 @@ public final class Conformer {
         backend.linearAccumulate(ws.ffHidden, w.out(), w.outBias(), 0.5f, ws.x, rows);
     }
 
+    /** The workspace, replaced by a larger one (the old one released) when this shape does not fit. */
     private Workspace workspace(int batch, int frames) {
-        return workspaces.get(new Shape(batch, frames), shape -> new Workspace(backend, config, batch, frames));
+        long rows = (long) batch * frames;
+        if (workspace != null && batch <= workspace.batchCapacity && rows <= workspace.rowCapacity) {
+            return workspace;
+        }
+        int batchCapacity = batch;
+        long rowCapacity = rows;
+        if (workspace != null) {
+            batchCapacity = Math.max(batchCapacity, workspace.batchCapacity);
+            rowCapacity = Math.max(rowCapacity, workspace.rowCapacity);
+            workspace.release(backend);
+            workspace = null;
+        }
+        workspace = new Workspace(backend, config, batchCapacity, rowCapacity);
+        return workspace;
     }
 
-    private record Shape(int batch, int frames) {
-    }
-
-    /** Activations of one batch shape, allocated once and reused by every pass of that shape. */
+    /**
+     * Activations for every batch of at most {@code batchCapacity} sequences and {@code rowCapacity}
+     * (sequence, frame) rows, allocated once and reused by every pass that fits.
+     */
     private static final class Workspace {
-        final int batch;
-        final int frames;
+        final int batchCapacity;
+        final long rowCapacity;
         final IntTensor tokens;
         final IntTensor semantic;
         final IntTensor lengths;
@@ -158,14 +227,16 @@ public final class Conformer {
         final Tensor convGated;
         final Tensor convMixed;
         final Tensor logits;
+        /** One level's logits for all rows before {@code selectRows}: made by the first pass with several levels. */
+        private Tensor levelLogits;
 
-        Workspace(Backend be, ModelConfig c, int batch, int frames) {
-            this.batch = batch;
-            this.frames = frames;
-            long rows = (long) batch * frames;
+        Workspace(Backend be, ModelConfig c, int batchCapacity, long rowCapacity) {
+            this.batchCapacity = batchCapacity;
+            this.rowCapacity = rowCapacity;
+            long rows = rowCapacity;
             tokens = be.allocateInts(rows * c.numQuantizers());
             semantic = be.allocateInts(rows);
-            lengths = be.allocateInts(batch);
+            lengths = be.allocateInts(batchCapacity);
             x = be.allocate(rows * c.dim());
             normed = be.allocate(rows * c.dim());
             ffHidden = be.allocate(rows * c.ffDim());
@@ -178,10 +249,20 @@ public final class Conformer {
             logits = be.allocate(rows * c.codebookSize());
         }
 
+        Tensor levelLogits(Backend be, ModelConfig c) {
+            if (levelLogits == null) {
+                levelLogits = be.allocate(rowCapacity * c.codebookSize());
+            }
+            return levelLogits;
+        }
+
         void release(Backend be) {
             for (DeviceBuffer b : new DeviceBuffer[] {tokens, semantic, lengths, x, normed, ffHidden, q, kv, attended,
                     convWide, convGated, convMixed, logits}) {
                 be.release(b);
+            }
+            if (levelLogits != null) {
+                be.release(levelLogits);
             }
         }
     }

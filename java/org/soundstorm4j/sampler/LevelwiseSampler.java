@@ -4,8 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiConsumer;
 import org.soundstorm4j.backend.Backend;
-import org.soundstorm4j.backend.ScoreStep;
-import org.soundstorm4j.backend.ShapeCache;
+import org.soundstorm4j.backend.DecodeLayout;
+import org.soundstorm4j.backend.RowStep;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 
 /**
@@ -17,22 +18,22 @@ import org.soundstorm4j.backend.Tensor;
  * until their turn. Each row of a batch has its own count of positions.
  *
  * <p>The whole loop runs on the device: one upload of each input, one read of the finished
- * tokens. The schedule depends on the lengths only, so the host computes every iteration's
- * "stay masked" counts up front and uploads them with the inputs. Device buffers are kept per
- * decode shape (the two most recently used) and reused, so nothing is allocated while shapes repeat.
+ * tokens. The schedule depends on the lengths only, so the host computes every pass's
+ * {@link RowSteps} table (each row's level, iteration, scalars, seed and "stay masked" count) up
+ * front and uploads them with the inputs. One set of device buffers, sized by capacity and grown when
+ * a larger batch comes, is reused, so nothing is allocated while shapes fit.
  */
 public final class LevelwiseSampler {
     private final Backend backend;
     private final DeviceForward model;
     private final int codebookSize;
-    /** Decode buffers per shape: two, like the model's activations (full windows and a last, shorter one). */
-    private final ShapeCache<DecodeShape, DecodeBuffers> buffers;
+    /** The decode buffers, grown (the old ones released) when a batch does not fit. */
+    private DecodeBuffers buffers;
 
     public LevelwiseSampler(Backend backend, DeviceForward model, int codebookSize) {
         this.backend = backend;
         this.model = model;
         this.codebookSize = codebookSize;
-        this.buffers = new ShapeCache<>(2, b -> b.release(backend));
     }
 
     /** Forward passes {@link #decode} runs for a batch with these target frames per row. */
@@ -66,8 +67,9 @@ public final class LevelwiseSampler {
     /**
      * Decodes every target token of {@code batch} in place. Each iteration's ops run through
      * {@link Backend#replayable} under a key naming everything they depend on (the buffers, the
-     * level, iteration and pass, the step's scalars), so a backend may record them once per shape
-     * and replay them; the seed lives in device memory and is not part of the key.
+     * shape, the pass's row-step tables, the level), so a backend may record them once per shape
+     * and replay them; the steps' values (scalars, seed, stay counts) live in device memory and are
+     * not part of the key. Every row gets the same settings and seed.
      *
      * @param stepsPerLevel iterations S_q per level
      * @param afterPass     called with (level, iteration) after each forward pass
@@ -79,22 +81,38 @@ public final class LevelwiseSampler {
         }
         int[] targets = batch.targetFrames();
         int[] stayTable = stayTable(targets, stepsPerLevel);
-        DecodeBuffers d = buffers(batch, stayTable.length);
-        d.write(backend, batch, stayTable, seed);
-        int pass = 0;
+        // every pass's row steps, packed (and checked) before anything is written
+        List<RowStep.Packed> passes = new ArrayList<>();
         for (int q = 0; q < batch.levels; q++) {
-            int level = q;
             int steps = stepsPerLevel[q];
             int iterations = MaskSchedule.iterationsNeeded(targets, steps);
             for (int i = 0; i < iterations; i++) {
-                // a row takes the argmax where this pass's stay-masked count is 0 (MaskSchedule.greedy)
-                ScoreStep step = new ScoreStep(q, i, 1f / MaskSchedule.temperature(temperature, i, steps), topK,
-                        MaskSchedule.choiceNoise(choiceTemperature, i, steps));
-                int stayOffset = pass * batch.batch;
-                backend.replayable(new IterationKey(d, step, stayOffset), () -> {
-                    Tensor logits = model.logits(d.tokens, d.semantic, d.layout.lengths(), d.batch, d.frames, level);
-                    backend.scoreTokens(logits, d.tokens, d.layout, step, d.stay, stayOffset, d.drawn, d.confidence);
-                    backend.commitTokens(d.drawn, d.confidence, d.stay, stayOffset, d.tokens, d.layout, level);
+                float inverseTemperature = 1f / MaskSchedule.temperature(temperature, i, steps);
+                float noise = MaskSchedule.choiceNoise(choiceTemperature, i, steps);
+                List<RowStep> rows = new ArrayList<>(batch.batch);
+                for (int b = 0; b < batch.batch; b++) {
+                    // a row takes the argmax where this pass's stay-masked count is 0 (MaskSchedule.greedy)
+                    rows.add(new RowStep(q, i, inverseTemperature, topK, noise, seed,
+                            stayTable[passes.size() * batch.batch + b]));
+                }
+                passes.add(RowStep.pack(rows, codebookSize, backend.maxTopK()));
+            }
+        }
+        DecodeBuffers d = buffers(batch);
+        d.write(backend, batch);
+        d.writeSteps(backend, passes);
+        DecodeLayout layout = d.layout(batch.batch, batch.frames, codebookSize);
+        int pass = 0;
+        for (int q = 0; q < batch.levels; q++) {
+            int[] levels = {q};
+            int iterations = MaskSchedule.iterationsNeeded(targets, stepsPerLevel[q]);
+            for (int i = 0; i < iterations; i++) {
+                RowSteps steps = d.steps(backend, pass);
+                backend.replayable(new IterationKey(d, batch.batch, batch.frames, steps, q), () -> {
+                    Tensor logits = model.logits(d.tokens, d.semantic, d.lengths, batch.batch, batch.frames, steps,
+                            levels);
+                    backend.scoreTokens(logits, d.tokens, layout, steps, d.drawn, d.confidence);
+                    backend.commitTokens(d.drawn, d.confidence, steps, d.tokens, layout);
                 });
                 pass++;
                 afterPass.accept(q, i);
@@ -104,16 +122,26 @@ public final class LevelwiseSampler {
     }
 
     /** What one iteration's ops depend on: equal keys run the same ops on the same buffers. */
-    private record IterationKey(DecodeBuffers buffers, ScoreStep step, int stayOffset) {
+    private record IterationKey(DecodeBuffers buffers, int batch, int frames, RowSteps steps, int level) {
     }
 
-    /** The buffers of this shape, kept from an earlier decode of the same shape. */
-    private DecodeBuffers buffers(DecodeBatch batch, int stayEntries) {
-        return buffers.get(new DecodeShape(batch.batch, batch.frames, batch.levels, stayEntries),
-                s -> new DecodeBuffers(backend, s.batch(), s.frames(), s.levels(), codebookSize, s.stayEntries()));
-    }
-
-    private record DecodeShape(int batch, int frames, int levels, int stayEntries) {
+    /** Buffers that hold this batch: the current ones, or larger ones replacing them. */
+    private DecodeBuffers buffers(DecodeBatch batch) {
+        if (buffers != null && buffers.fits(batch.batch, batch.frames, batch.levels)) {
+            return buffers;
+        }
+        int batchCapacity = batch.batch;
+        long rowCapacity = (long) batch.batch * batch.frames;
+        if (buffers != null) {
+            if (buffers.levels == batch.levels) {
+                batchCapacity = Math.max(batchCapacity, buffers.batchCapacity);
+                rowCapacity = Math.max(rowCapacity, buffers.rowCapacity);
+            }
+            buffers.release(backend);
+            buffers = null;
+        }
+        buffers = new DecodeBuffers(backend, batchCapacity, rowCapacity, batch.levels);
+        return buffers;
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.soundstorm4j.backend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.soundstorm4j.backend.Arrays2.assertClose;
@@ -205,12 +206,33 @@ public abstract class BackendOpsContract extends CodecOpsContract {
     @Test
     void readAndWriteCheckSizes() {
         Tensor t = backend.upload(new float[] {1, 2, 3});
-        assertThrows(IllegalArgumentException.class, () -> backend.read(t, new float[2]));
+        assertThrows(IllegalArgumentException.class, () -> backend.read(t, new float[4]));
         IntTensor i = backend.allocateInts(4);
-        assertThrows(IllegalArgumentException.class, () -> backend.write(i, new int[3]));
+        assertThrows(IllegalArgumentException.class, () -> backend.write(i, new int[5]));
+        assertThrows(IllegalArgumentException.class, () -> backend.write(t, new float[4]));
+        assertThrows(IllegalArgumentException.class, () -> backend.readInts(i, new int[5]));
         assertThrows(IllegalArgumentException.class, () -> backend.uploadMatrix(new float[5], 2, 3));
         float[] back = new float[3];
         backend.read(t, back);
         assertEquals(3f, back[2]);
+    }
+
+    /** Reads and writes of fewer elements than a tensor holds touch its first elements only (a workspace's capacity). */
+    @Test
+    void readsAndWritesOfAPrefixLeaveTheRestAlone() {
+        Tensor t = backend.upload(new float[] {1, 2, 3, 4, 5});
+        backend.write(t, new float[] {-7.5f, 8.25f});
+        float[] first = new float[3];
+        backend.read(t, first);
+        assertArrayEquals(new float[] {-7.5f, 8.25f, 3}, first);
+        float[] all = new float[5];
+        backend.read(t, all);
+        assertArrayEquals(new float[] {-7.5f, 8.25f, 3, 4, 5}, all);
+        IntTensor i = backend.allocateInts(6);
+        backend.write(i, new int[] {9, -3, 11, 12, 13, 14});
+        backend.write(i, new int[] {-1, 5});
+        int[] ints = new int[4];
+        backend.readInts(i, ints);
+        assertArrayEquals(new int[] {-1, 5, 11, 12}, ints);
     }
 }

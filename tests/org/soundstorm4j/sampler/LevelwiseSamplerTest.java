@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.soundstorm4j.backend.IntTensor;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 import org.soundstorm4j.backend.cpu.CpuBackend;
 
@@ -42,7 +43,9 @@ class LevelwiseSamplerTest {
 
         @Override
         public Tensor logits(IntTensor tokensOnDevice, IntTensor semanticOnDevice, IntTensor lengthsOnDevice, int batch,
-                             int frames, int level) {
+                             int frames, RowSteps steps, int[] levels) {
+            assertEquals(1, levels.length, "the sampler decodes one level per pass");
+            int level = levels[0];
             int[] tokens = new int[(int) tokensOnDevice.size()];
             BACKEND.readInts(tokensOnDevice, tokens);
             inputs.add(tokens);

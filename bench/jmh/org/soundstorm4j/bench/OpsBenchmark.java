@@ -22,7 +22,8 @@ import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
-import org.soundstorm4j.backend.ScoreStep;
+import org.soundstorm4j.backend.RowStep;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 
 /**
@@ -74,7 +75,7 @@ public class OpsBenchmark {
     private IntTensor tokens;
     private IntTensor drawn;
     private IntTensor lengths;
-    private IntTensor stay;
+    private RowSteps steps;
     private DecodeLayout layout;
 
     @Setup(Level.Trial)
@@ -103,9 +104,11 @@ public class OpsBenchmark {
         tokens = ints(masked);
         drawn = backend.allocateInts(frames);
         lengths = ints(new int[] {frames});
-        stay = ints(new int[] {frames / 2});
+        steps = RowSteps.allocate(backend, 1);
+        steps.write(backend, RowStep.pack(java.util.List.of(new RowStep(0, 0, 1f, 0, 4.5f, 7L, frames / 2)), CODEBOOK,
+                backend.maxTopK()));
         layout = new DecodeLayout(1, frames, LEVELS, CODEBOOK, lengths, ints(new int[] {0}), ints(new int[] {0}),
-                ints(new int[] {0}), ints(DecodeLayout.seedWords(7L)));
+                ints(new int[] {0}));
     }
 
     private IntTensor ints(int[] values) {
@@ -171,13 +174,13 @@ public class OpsBenchmark {
 
     @Benchmark
     public void scoreTokensSampled() {
-        backend.scoreTokens(logits, tokens, layout, new ScoreStep(0, 0, 1f, 0, 4.5f), stay, 0, drawn, confidence);
+        backend.scoreTokens(logits, tokens, layout, steps, drawn, confidence);
         backend.finish();
     }
 
     @Benchmark
     public void commitTokens() {
-        backend.commitTokens(drawn, confidence, stay, 0, tokens, layout, 0);
+        backend.commitTokens(drawn, confidence, steps, tokens, layout);
         backend.finish();
     }
 }

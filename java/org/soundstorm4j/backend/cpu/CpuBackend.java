@@ -7,7 +7,7 @@ import org.soundstorm4j.backend.CodecChecks;
 import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.DeviceBuffer;
-import org.soundstorm4j.backend.ScoreStep;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixSource;
 import org.soundstorm4j.backend.MatrixWeight;
@@ -96,28 +96,37 @@ public final class CpuBackend implements Backend {
     @Override
     public void write(IntTensor dst, int[] values) {
         int[] d = ints(dst);
-        if (values.length != d.length) {
+        if (values.length > d.length) {
             throw new IllegalArgumentException("writing " + values.length + " ints into a tensor of " + d.length);
         }
-        System.arraycopy(values, 0, d, 0, d.length);
+        System.arraycopy(values, 0, d, 0, values.length);
+    }
+
+    @Override
+    public void write(Tensor dst, float[] values) {
+        float[] d = floats(dst);
+        if (values.length > d.length) {
+            throw new IllegalArgumentException("writing " + values.length + " floats into a tensor of " + d.length);
+        }
+        System.arraycopy(values, 0, d, 0, values.length);
     }
 
     @Override
     public void read(Tensor src, float[] dst) {
         float[] s = floats(src);
-        if (dst.length != s.length) {
+        if (dst.length > s.length) {
             throw new IllegalArgumentException("reading a tensor of " + s.length + " floats into " + dst.length);
         }
-        System.arraycopy(s, 0, dst, 0, s.length);
+        System.arraycopy(s, 0, dst, 0, dst.length);
     }
 
     @Override
     public void readInts(IntTensor src, int[] dst) {
         int[] s = ints(src);
-        if (dst.length != s.length) {
+        if (dst.length > s.length) {
             throw new IllegalArgumentException("reading a tensor of " + s.length + " ints into " + dst.length);
         }
-        System.arraycopy(s, 0, dst, 0, s.length);
+        System.arraycopy(s, 0, dst, 0, dst.length);
     }
 
     @Override
@@ -126,19 +135,35 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
-                            int stayOffset, IntTensor drawn, Tensor confidence) {
-        CpuDecoding.scoreTokens(floats(logits), ints(tokens), layout, step, ints(stay), stayOffset, ints(drawn),
-                floats(confidence),
-                ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
-                ints(layout.sequenceIds()), ints(layout.seed()), workers);
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, RowSteps steps, IntTensor drawn,
+                            Tensor confidence) {
+        steps.require("scoreTokens", layout.batch());
+        long rows = (long) layout.batch() * layout.frames();
+        requireSize("scoreTokens logits", floats(logits), rows * layout.codebookSize());
+        CpuDecoding.scoreTokens(floats(logits), ints(tokens), layout, ints(steps.ints()), floats(steps.floats()),
+                ints(drawn), floats(confidence), ints(layout.lengths()), ints(layout.promptFrames()),
+                ints(layout.outputOffsets()), ints(layout.sequenceIds()), workers);
     }
 
     @Override
-    public void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
-                             DecodeLayout layout, int level) {
-        CpuDecoding.commitTokens(ints(drawn), floats(confidence), ints(stay), stayOffset, ints(tokens), layout, level,
-                workers);
+    public void commitTokens(IntTensor drawn, Tensor confidence, RowSteps steps, IntTensor tokens,
+                             DecodeLayout layout) {
+        steps.require("commitTokens", layout.batch());
+        CpuDecoding.commitTokens(ints(drawn), floats(confidence), ints(steps.ints()), ints(tokens), layout, workers);
+    }
+
+    @Override
+    public void selectRows(Tensor src, RowSteps steps, int level, Tensor dst, int batch, long rowSize) {
+        steps.require("selectRows", batch);
+        float[] s = floats(src);
+        float[] d = floats(dst);
+        if (s == d) {
+            throw new IllegalArgumentException("selectRows: dst must not be src");
+        }
+        long size = TensorSizes.checked(batch * rowSize);
+        requireSize("selectRows input", s, size);
+        requireSize("selectRows output", d, size);
+        CpuDecoding.selectRows(s, ints(steps.ints()), level, d, batch, (int) rowSize);
     }
 
     @Override

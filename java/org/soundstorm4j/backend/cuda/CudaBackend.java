@@ -11,7 +11,7 @@ import org.soundstorm4j.backend.DeviceBuffer;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.RotaryTable;
-import org.soundstorm4j.backend.ScoreStep;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 import org.soundstorm4j.backend.TensorSizes;
 import org.soundstorm4j.backend.cuda.CudaBuffer.Kind;
@@ -179,16 +179,25 @@ public final class CudaBackend implements Backend {
     @Override
     public void write(IntTensor dst, int[] values) {
         CudaBuffer t = ints(dst);
-        if (values.length != t.size()) {
+        if (values.length > t.size()) {
             throw new IllegalArgumentException("writing " + values.length + " ints into a tensor of " + t.size());
         }
         memory.copyIn(t, null, values);
     }
 
     @Override
+    public void write(Tensor dst, float[] values) {
+        CudaBuffer t = floats(dst);
+        if (values.length > t.size()) {
+            throw new IllegalArgumentException("writing " + values.length + " floats into a tensor of " + t.size());
+        }
+        memory.copyIn(t, values, null);
+    }
+
+    @Override
     public void read(Tensor src, float[] dst) {
         CudaBuffer t = floats(src);
-        if (dst.length != t.size()) {
+        if (dst.length > t.size()) {
             throw new IllegalArgumentException("reading a tensor of " + t.size() + " floats into " + dst.length);
         }
         memory.copyOut(t, dst, null);
@@ -197,7 +206,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void readInts(IntTensor src, int[] dst) {
         CudaBuffer t = ints(src);
-        if (dst.length != t.size()) {
+        if (dst.length > t.size()) {
             throw new IllegalArgumentException("reading a tensor of " + t.size() + " ints into " + dst.length);
         }
         memory.copyOut(t, null, dst);
@@ -387,40 +396,64 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
-                            int stayOffset, IntTensor drawn, Tensor confidence) {
-        boolean topK = step.topK() > 0 && step.topK() < layout.codebookSize();
-        if (topK && step.topK() > TOPK_MAX) {
-            throw new IllegalArgumentException("the CUDA backend samples top-k up to " + TOPK_MAX + ", asked for "
-                    + step.topK());
-        }
+    public int maxTopK() {
+        return TOPK_MAX;
+    }
+
+    @Override
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, RowSteps steps, IntTensor drawn,
+                            Tensor confidence) {
+        steps.require("scoreTokens", layout.batch());
         long rows = (long) layout.batch() * layout.frames();
         requireSize("scoreTokens logits", floats(logits), rows * layout.codebookSize());
-        requireSize("scoreTokens seed", ints(layout.seed()), 2);
-        requireSize("scoreTokens stay", ints(stay), (long) stayOffset + layout.batch());
         // the warp kernel gives each row a warp (32 threads), the portable one a thread
-        boolean warp = usesWarpScoring(step, layout.codebookSize());
+        boolean warp = usesWarpScoring();
         String kernel = warp ? "score_tokens_warp" : "score_tokens";
         int block = warp ? WARP_BLOCK : ELEMENTWISE_BLOCK;
         int rowsPerBlock = warp ? block / 32 : block;
         launch(kernel, blocks(rows, rowsPerBlock), 1, block, floats(logits), ints(tokens),
                 ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
-                ints(layout.sequenceIds()), ints(stay), stayOffset, ints(drawn), floats(confidence), layout.batch(),
-                layout.frames(), layout.levels(), layout.codebookSize(), step.level(), step.iteration(),
-                step.inverseTemperature(), step.topK(), step.choiceNoise(), ints(layout.seed()));
+                ints(layout.sequenceIds()), ints(steps.ints()), floats(steps.floats()), ints(drawn), floats(confidence),
+                layout.batch(), layout.frames(), layout.levels(), layout.codebookSize());
     }
 
-    /** Whether this step is scored by the warp-per-position kernel (which has no top-k truncation). */
-    boolean usesWarpScoring(ScoreStep step, int codebookSize) {
-        return options.fastKernels() && (step.topK() == 0 || step.topK() >= codebookSize);
+    /**
+     * Whether scoring runs the warp-per-position kernel (rows with top-k truncation run the portable
+     * position on one lane of their warp, so the choice no longer depends on the step).
+     */
+    boolean usesWarpScoring() {
+        return options.fastKernels();
     }
 
     @Override
-    public void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
-                             DecodeLayout layout, int level) {
+    public void commitTokens(IntTensor drawn, Tensor confidence, RowSteps steps, IntTensor tokens,
+                             DecodeLayout layout) {
+        steps.require("commitTokens", layout.batch());
         launch("commit_tokens", blocks((long) layout.batch() * layout.frames(), ELEMENTWISE_BLOCK), 1,
-                ELEMENTWISE_BLOCK, ints(drawn), floats(confidence), ints(stay), stayOffset, ints(tokens),
-                layout.batch(), layout.frames(), layout.levels(), level);
+                ELEMENTWISE_BLOCK, ints(drawn), floats(confidence), ints(steps.ints()), ints(tokens),
+                layout.batch(), layout.frames(), layout.levels());
+    }
+
+    @Override
+    public void selectRows(Tensor src, RowSteps steps, int level, Tensor dst, int batch, long rowSize) {
+        steps.require("selectRows", batch);
+        CudaBuffer s = floats(src);
+        CudaBuffer d = floats(dst);
+        if (s.address() == d.address()) {
+            throw new IllegalArgumentException("selectRows: dst must not be src");
+        }
+        long size = TensorSizes.checked(batch * rowSize);
+        requireSize("selectRows input", s, size);
+        requireSize("selectRows output", d, size);
+        if (size == 0) {
+            return;
+        }
+        if (batch > 65535) {
+            throw new IllegalArgumentException("selectRows: the CUDA backend copies at most 65535 rows, asked for "
+                    + batch);
+        }
+        launch("select_rows", blocks(rowSize, ELEMENTWISE_BLOCK), batch, ELEMENTWISE_BLOCK, s, ints(steps.ints()), d,
+                level, batch, (int) rowSize);
     }
 
     // ---- codec ops (CudaCodecOps) ----

@@ -38,7 +38,7 @@ import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.DeviceBuffer;
-import org.soundstorm4j.backend.ScoreStep;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.MatrixWeight;
 import org.soundstorm4j.backend.RotaryTable;
@@ -95,7 +95,7 @@ public final class OpenClBackend implements Backend {
         queue = clCreateCommandQueue(context, device.device(), 0, err);
         OpenCl.check(err.get(0), "clCreateCommandQueue");
         program = build(KernelSources.program(List.of("embed_sum.clh", "layer_norm.clh", "matmul.clh", "glu.clh",
-                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh", "im2col.clh", "elu.clh", "add_tensors.clh",
+                "depthwise_conv_swish.clh", "score_tokens.clh", "commit_tokens.clh", "select_rows.clh", "im2col.clh", "elu.clh", "add_tensors.clh",
                 "overlap_add.clh", "lstm_step.clh", "codebook_sum.clh")),
                 "-DNORM_GROUP=" + NORM_GROUP + " -DMATMUL_TILE=" + MATMUL_TILE + " -DTOPK_MAX=" + TOPK_MAX);
         codec = new ClCodecOps(this, program, ELEMENTWISE_GROUP);
@@ -264,30 +264,48 @@ public final class OpenClBackend implements Backend {
     @Override
     public void write(IntTensor dst, int[] values) {
         ClTensor t = ints(dst);
-        if (values.length != t.size()) {
+        if (values.length > t.size()) {
             throw new IllegalArgumentException("writing " + values.length + " ints into a tensor of " + t.size());
         }
-        OpenCl.check(clEnqueueWriteBuffer(queue, t.mem(), true, 0, values, null, null), "clEnqueueWriteBuffer");
+        if (values.length > 0) {
+            OpenCl.check(clEnqueueWriteBuffer(queue, t.mem(), true, 0, values, null, null), "clEnqueueWriteBuffer");
+        }
+        uploads++;
+    }
+
+    @Override
+    public void write(Tensor dst, float[] values) {
+        ClTensor t = floats(dst);
+        if (values.length > t.size()) {
+            throw new IllegalArgumentException("writing " + values.length + " floats into a tensor of " + t.size());
+        }
+        if (values.length > 0) {
+            OpenCl.check(clEnqueueWriteBuffer(queue, t.mem(), true, 0, values, null, null), "clEnqueueWriteBuffer");
+        }
         uploads++;
     }
 
     @Override
     public void read(Tensor src, float[] dst) {
         ClTensor t = floats(src);
-        if (dst.length != t.size()) {
+        if (dst.length > t.size()) {
             throw new IllegalArgumentException("reading a tensor of " + t.size() + " floats into " + dst.length);
         }
-        OpenCl.check(clEnqueueReadBuffer(queue, t.mem(), true, 0, dst, null, null), "clEnqueueReadBuffer");
+        if (dst.length > 0) {
+            OpenCl.check(clEnqueueReadBuffer(queue, t.mem(), true, 0, dst, null, null), "clEnqueueReadBuffer");
+        }
         downloads++;
     }
 
     @Override
     public void readInts(IntTensor src, int[] dst) {
         ClTensor t = ints(src);
-        if (dst.length != t.size()) {
+        if (dst.length > t.size()) {
             throw new IllegalArgumentException("reading a tensor of " + t.size() + " ints into " + dst.length);
         }
-        OpenCl.check(clEnqueueReadBuffer(queue, t.mem(), true, 0, dst, null, null), "clEnqueueReadBuffer");
+        if (dst.length > 0) {
+            OpenCl.check(clEnqueueReadBuffer(queue, t.mem(), true, 0, dst, null, null), "clEnqueueReadBuffer");
+        }
         downloads++;
     }
 
@@ -301,26 +319,47 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override
-    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, ScoreStep step, IntTensor stay,
-                            int stayOffset, IntTensor drawn, Tensor confidence) {
-        if (step.topK() > TOPK_MAX && step.topK() < layout.codebookSize()) {
-            throw new IllegalArgumentException("the OpenCL backend samples top-k up to " + TOPK_MAX + ", asked for "
-                    + step.topK());
-        }
-        launch(kernel(program, "score_tokens"), new long[] {(long) layout.batch() * layout.frames()},
-                new long[] {ELEMENTWISE_GROUP}, floats(logits), ints(tokens), ints(layout.lengths()),
-                ints(layout.promptFrames()), ints(layout.outputOffsets()), ints(layout.sequenceIds()), ints(stay),
-                stayOffset, ints(drawn), floats(confidence), layout.batch(), layout.frames(), layout.levels(),
-                layout.codebookSize(), step.level(), step.iteration(), step.inverseTemperature(), step.topK(), step.choiceNoise(),
-                ints(layout.seed()));
+    public int maxTopK() {
+        return TOPK_MAX;
     }
 
     @Override
-    public void commitTokens(IntTensor drawn, Tensor confidence, IntTensor stay, int stayOffset, IntTensor tokens,
-                             DecodeLayout layout, int level) {
+    public void scoreTokens(Tensor logits, IntTensor tokens, DecodeLayout layout, RowSteps steps, IntTensor drawn,
+                            Tensor confidence) {
+        steps.require("scoreTokens", layout.batch());
+        long rows = (long) layout.batch() * layout.frames();
+        TensorSizes.require("scoreTokens logits", floats(logits).size(), rows * layout.codebookSize());
+        launch(kernel(program, "score_tokens"), new long[] {rows}, new long[] {ELEMENTWISE_GROUP}, floats(logits),
+                ints(tokens), ints(layout.lengths()), ints(layout.promptFrames()), ints(layout.outputOffsets()),
+                ints(layout.sequenceIds()), ints(steps.ints()), floats(steps.floats()), ints(drawn), floats(confidence),
+                layout.batch(), layout.frames(), layout.levels(), layout.codebookSize());
+    }
+
+    @Override
+    public void commitTokens(IntTensor drawn, Tensor confidence, RowSteps steps, IntTensor tokens,
+                             DecodeLayout layout) {
+        steps.require("commitTokens", layout.batch());
         launch(kernel(program, "commit_tokens"), new long[] {(long) layout.batch() * layout.frames()},
-                new long[] {ELEMENTWISE_GROUP}, ints(drawn), floats(confidence), ints(stay), stayOffset, ints(tokens),
-                layout.batch(), layout.frames(), layout.levels(), level);
+                new long[] {ELEMENTWISE_GROUP}, ints(drawn), floats(confidence), ints(steps.ints()), ints(tokens),
+                layout.batch(), layout.frames(), layout.levels());
+    }
+
+    @Override
+    public void selectRows(Tensor src, RowSteps steps, int level, Tensor dst, int batch, long rowSize) {
+        steps.require("selectRows", batch);
+        ClTensor s = floats(src);
+        ClTensor d = floats(dst);
+        if (s == d) {
+            throw new IllegalArgumentException("selectRows: dst must not be src");
+        }
+        long size = TensorSizes.checked(batch * rowSize);
+        TensorSizes.require("selectRows input", s.size(), size);
+        TensorSizes.require("selectRows output", d.size(), size);
+        if (size == 0) {
+            return;
+        }
+        launch(kernel(program, "select_rows"), new long[] {rowSize, batch}, new long[] {ELEMENTWISE_GROUP, 1}, s,
+                ints(steps.ints()), d, level, batch, (int) rowSize);
     }
 
     @Override

@@ -44,7 +44,7 @@ class CudaBuildTest {
         // kernel names appear as plain strings in each cubin's symbol table
         String text = new String(image, StandardCharsets.ISO_8859_1);
         List<String> names = new ArrayList<>(List.of("embed_sum", "layer_norm", "glu", "depthwise_conv_swish",
-                "score_tokens", "score_tokens_warp", "commit_tokens", "philox_draws", "bias_activation", "to_bf16",
+                "score_tokens", "score_tokens_warp", "commit_tokens", "select_rows", "philox_draws", "bias_activation", "to_bf16",
                 "im2col", "elu", "add_tensors", "overlap_add",
                 "lstm_step", "lstm_step_bf16", "lstm_save_h", "codebook_sum"));
         CudaBackend.PORTABLE_HEAD_DIMS.forEach(d -> names.add("attention_hd" + d));

@@ -8,6 +8,7 @@ import static org.soundstorm4j.backend.Arrays2.poison;
 import static org.soundstorm4j.backend.Arrays2.random;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -15,7 +16,8 @@ import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.IntTensor;
 import org.soundstorm4j.backend.NaiveOps;
-import org.soundstorm4j.backend.ScoreStep;
+import org.soundstorm4j.backend.RowStep;
+import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 
 /**
@@ -90,9 +92,12 @@ class CudaFastKernelsTest {
         }
         int[] lengths = {frames, Math.max(1, frames - 3)};
         int[] prompts = {Math.min(2, frames - 1), 0};
-        ScoreStep step = new ScoreStep(0, 3, 1f / 0.8f, 0, noise);
-        Scored portable = score(PORTABLE, step, logits, tokens, lengths, prompts, stay, codebook, levels, false);
-        Scored warp = score(CudaOptions.defaults(), step, logits, tokens, lengths, prompts, stay, codebook, levels, true);
+        // row 0 without top-k truncation (the warp path), row 1 with it where the codebook is large enough to
+        // sample (the portable position on one lane), at another level and iteration
+        List<RowStep> steps = List.of(new RowStep(0, 3, 1f / 0.8f, 0, noise, 0x5eed_0000_1234L, stay[0]),
+                new RowStep(1, 1, 1f / 0.6f, codebook > 8 ? 7 : 0, noise / 2, -77L, stay[1]));
+        Scored portable = score(PORTABLE, steps, logits, tokens, lengths, prompts, codebook, levels, false);
+        Scored warp = score(CudaOptions.defaults(), steps, logits, tokens, lengths, prompts, codebook, levels, true);
         int candidates = 0;
         for (int i = 0; i < portable.drawn().length; i++) {
             float p = portable.confidence()[i];
@@ -117,21 +122,21 @@ class CudaFastKernelsTest {
         assertTrue(candidates > 0, "some positions were candidates");
     }
 
-    private static Scored score(CudaOptions options, ScoreStep step, float[] logits, int[] tokens, int[] lengths,
-                                int[] prompts, int[] stay, int codebook, int levels, boolean warp) {
+    private static Scored score(CudaOptions options, List<RowStep> steps, float[] logits, int[] tokens, int[] lengths,
+                                int[] prompts, int codebook, int levels, boolean warp) {
         int batch = lengths.length;
         int frames = tokens.length / levels / batch;
         try (CudaBackend backend = CudaDevice.backend(options)) {
-            assertEquals(warp, backend.usesWarpScoring(step, codebook), "kernel choice");
+            assertEquals(warp, backend.usesWarpScoring(), "kernel choice");
             DecodeLayout layout = new DecodeLayout(batch, frames, levels, codebook, ints(backend, lengths),
-                    ints(backend, prompts), ints(backend, new int[] {0, 500}), ints(backend, new int[] {0, 1}),
-                    ints(backend, DecodeLayout.seedWords(0x5eed_0000_1234L)));
+                    ints(backend, prompts), ints(backend, new int[] {0, 500}), ints(backend, new int[] {0, 1}));
+            RowSteps rowSteps = RowSteps.allocate(backend, batch + 1);
+            rowSteps.write(backend, RowStep.pack(steps, codebook, backend.maxTopK()));
             int[] poisonInts = new int[batch * frames];
             Arrays.fill(poisonInts, -7);
             IntTensor drawn = ints(backend, poisonInts);
             Tensor confidence = backend.upload(poison(batch * frames));
-            backend.scoreTokens(backend.upload(logits), ints(backend, tokens), layout, step,
-                    ints(backend, new int[] {9, 0, 9, stay[0], stay[1]}), 3, drawn, confidence);
+            backend.scoreTokens(backend.upload(logits), ints(backend, tokens), layout, rowSteps, drawn, confidence);
             int[] d = new int[batch * frames];
             float[] c = new float[batch * frames];
             backend.readInts(drawn, d);
