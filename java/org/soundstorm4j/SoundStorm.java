@@ -3,14 +3,20 @@ package org.soundstorm4j;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.Backends;
 import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.model.Checkpoint;
 import org.soundstorm4j.model.Conformer;
 import org.soundstorm4j.model.ModelConfig;
-import org.soundstorm4j.sampler.DecodeBatch;
-import org.soundstorm4j.sampler.LevelwiseSampler;
+import org.soundstorm4j.engine.EngineSettings;
+import org.soundstorm4j.engine.Generation;
+import org.soundstorm4j.engine.GenerationEngine;
+import org.soundstorm4j.engine.GenerationListener;
+import org.soundstorm4j.engine.GenerationRequest;
+import org.soundstorm4j.engine.RequestCheck;
 
 /**
  * A loaded SoundStorm model: generates acoustic tokens from semantic tokens with the paper's
@@ -23,25 +29,25 @@ import org.soundstorm4j.sampler.LevelwiseSampler;
  * }
  * }</pre>
  *
- * <p>Thread safety: one generation runs at a time per model; concurrent {@code generate} calls on
- * the same instance wait for each other (they are serialized, not rejected). Load one instance per
- * thread for parallel generations; on the CPU backend all instances share one worker pool, so
- * their forward passes take turns on the cores rather than competing for them.
+ * <p>Thread safety: every method may be called from any thread. Generations run on the model's
+ * {@link GenerationEngine}, which batches concurrent calls (and requests submitted to it directly)
+ * pass by pass; each utterance gets the same tokens as it would alone. One instance per model is
+ * enough: a second instance only splits the device between two engines.
  */
 public final class SoundStorm implements AutoCloseable {
     private final Checkpoint checkpoint;
     private final Backend backend;
     private final Conformer conformer;
-    private final LevelwiseSampler sampler;
+    private final GenerationEngine engine;
     private boolean closed;
 
-    private SoundStorm(Checkpoint checkpoint, Backend backend) {
+    private SoundStorm(Checkpoint checkpoint, Backend backend, EngineSettings settings) {
         this.checkpoint = checkpoint;
         this.backend = backend;
         this.conformer = new Conformer(checkpoint, backend);
         // every weight is on the backend now: unmap the file, so its pages leave the resident set
         checkpoint.close();
-        this.sampler = new LevelwiseSampler(backend, conformer::forward, conformer.config().codebookSize());
+        this.engine = new GenerationEngine(conformer, settings);
     }
 
     /** Loads a model directory (config.json + model.safetensors) on the default backend. */
@@ -62,10 +68,21 @@ public final class SoundStorm implements AutoCloseable {
      * @throws org.soundstorm4j.weights.WeightsException naming the file when it is malformed
      */
     public static SoundStorm load(Path modelDir, Backend backend) {
+        return load(modelDir, backend, EngineSettings.defaults());
+    }
+
+    /**
+     * Loads a model directory onto {@code backend} as {@link #load(Path, Backend)} does, with an
+     * engine batching by {@code settings}.
+     */
+    public static SoundStorm load(Path modelDir, Backend backend, EngineSettings settings) {
+        if (settings == null) {
+            throw new IllegalArgumentException("settings is null: pass EngineSettings.defaults()");
+        }
         Checkpoint checkpoint = null;
         try {
             checkpoint = Checkpoint.open(modelDir);
-            return new SoundStorm(checkpoint, backend);
+            return new SoundStorm(checkpoint, backend, settings);
         } catch (Throwable failure) {
             Cleanup.closeAfterFailure(failure, backend, checkpoint);
             throw failure;
@@ -104,62 +121,75 @@ public final class SoundStorm implements AutoCloseable {
     /**
      * Generates a batch of utterances as {@link #generate(List, GenerationConfig, ProgressListener)}
      * does, handing each finished window of each utterance to {@code windows} as soon as it is final.
+     * Each utterance is one request to the {@link #engine()}, which batches them (and any other
+     * caller's requests) pass by pass; listeners are called on the engine's thread, one at a time.
      */
-    public synchronized AcousticTokens generate(List<Utterance> utterances, GenerationConfig config,
-                                                ProgressListener listener, WindowListener windows) {
-        if (closed) {
-            throw new IllegalStateException("this SoundStorm model is closed");
-        }
+    public AcousticTokens generate(List<Utterance> utterances, GenerationConfig config, ProgressListener listener,
+                                   WindowListener windows) {
         if (listener == null || windows == null) {
             throw new IllegalArgumentException("listener is null: pass ProgressListener.NONE or WindowListener.NONE");
         }
-        ModelConfig c = config();
-        int[] steps = config.steps().forLevels(c.numQuantizers());
-        RequestCheck.check(c, utterances);
-        List<Timeline> timelines = new ArrayList<>();
-        for (Utterance u : utterances) {
-            timelines.add(new Timeline(u, c.semanticRateRatio(), config));
+        if (config == null) {
+            throw new IllegalArgumentException("config is null");
         }
-        int windowCount = timelines.stream().mapToInt(Timeline::windows).max().orElse(0);
-        // every window's plan depends on lengths only, so the total number of passes is known up front
-        int passesTotal = 0;
-        for (int w = 0; w < windowCount; w++) {
-            int window = w;
-            int[] targets = active(timelines, w).stream().mapToInt(t -> t.targetFrames(window)).toArray();
-            passesTotal += LevelwiseSampler.passes(targets, steps);
-        }
+        checkOpen();
+        RequestCheck.check(config(), utterances);
+        int total = utterances.stream().mapToInt(u -> engine.passes(u, config)).sum();
         int[] done = {0};
-        int total = passesTotal;
-        for (int w = 0; w < windowCount; w++) {
-            int window = w;
-            List<Timeline> rows = active(timelines, w);
-            int frames = rows.stream().mapToInt(t -> t.windowFrames(window)).max().orElseThrow();
-            DecodeBatch batch = new DecodeBatch(rows.size(), frames, c.numQuantizers(), c.maskId());
-            for (int r = 0; r < rows.size(); r++) {
-                rows.get(r).fillRow(batch, r, w);
-            }
-            sampler.decode(batch, steps, config.temperature(), config.topK(), config.choiceTemperature(), config.seed(),
-                    (level, iteration) -> listener.onPass(new Progress(window, windowCount, level, iteration, ++done[0], total)));
-            for (int r = 0; r < rows.size(); r++) {
-                Timeline t = rows.get(r);
-                int offset = t.produced();
-                int[][] decoded = batch.target(r);
-                t.accept(decoded);
-                windows.onWindow(timelines.indexOf(t), offset, decoded);
+        List<CompletableFuture<Generation>> futures = new ArrayList<>();
+        for (int u = 0; u < utterances.size(); u++) {
+            int index = u;
+            GenerationListener each = new GenerationListener() {
+                @Override
+                public void onPass(Progress p) {
+                    // the batch's progress: every utterance's passes counted together
+                    listener.onPass(new Progress(p.window(), p.windows(), p.level(), p.iteration(), ++done[0],
+                            total));
+                }
+
+                @Override
+                public void onWindow(int frameOffset, int[][] tokens) {
+                    windows.onWindow(index, frameOffset, tokens);
+                }
+            };
+            futures.add(engine.submitWaiting(new GenerationRequest(utterances.get(u), config, null, each)));
+        }
+        List<int[][]> out = new ArrayList<>();
+        for (CompletableFuture<Generation> f : futures) {
+            try {
+                out.add(f.join().tokens());
+            } catch (CompletionException e) {
+                futures.forEach(other -> other.cancel(false));
+                throw e.getCause() instanceof RuntimeException r ? r : e;
             }
         }
-        return new AcousticTokens(timelines.stream().map(Timeline::output).toList());
+        return new AcousticTokens(out);
     }
 
-    /** Utterances that have a window {@code w}. */
-    private static List<Timeline> active(List<Timeline> timelines, int w) {
-        return timelines.stream().filter(t -> t.windows() > w).toList();
+    /** The engine every generation of this model runs on: submit requests to it from any thread. */
+    public GenerationEngine engine() {
+        checkOpen();
+        return engine;
     }
 
+    private synchronized void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("this SoundStorm model is closed");
+        }
+    }
+
+    /** Finishes every request already taken, then frees the model and its backend. */
     @Override
-    public synchronized void close() {
-        if (!closed) {
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
             closed = true;
+        }
+        try {
+            engine.close();
+        } finally {
             backend.close();
             checkpoint.close();
         }

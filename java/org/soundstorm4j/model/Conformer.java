@@ -133,6 +133,17 @@ public final class Conformer {
         return ws.logits;
     }
 
+    /**
+     * Bytes of device memory one (row, frame) position of a pass takes: the workspace's activations
+     * (with the scratch logits of a mixed-level pass) and the decoder's buffers, weights excluded. A
+     * pass over {@code rows * frames} positions needs that many times this.
+     */
+    public static long bytesPerPosition(ModelConfig c) {
+        long floats = 2L * c.dim() + c.ffDim() + 4L * c.innerDim() + 4L * c.convDim() + 2L * c.codebookSize();
+        long ints = 2L * c.numQuantizers() + 3;
+        return 4 * (floats + ints + 1);
+    }
+
     private void checkLevel(int level) {
         if (level < 0 || level >= config.numQuantizers()) {
             throw new IllegalArgumentException("level " + level + " outside [0, " + config.numQuantizers() + ")");

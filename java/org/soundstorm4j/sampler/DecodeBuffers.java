@@ -1,6 +1,5 @@
 package org.soundstorm4j.sampler;
 
-import java.util.ArrayList;
 import java.util.List;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.DecodeLayout;
@@ -11,15 +10,14 @@ import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 
 /**
- * The device buffers of a decode, sized by capacity: they serve any batch of at most
- * {@link #batchCapacity} rows and {@link #rowCapacity} (row, frame) positions, allocated once and
- * rewritten by every generation, so a backend that records an iteration's ops (CUDA graphs) sees the
- * same addresses every time. The row steps of each pass have tables of their own ({@link #steps}),
- * added as a decode needs more passes.
+ * The device buffers of a decode and their host mirrors, sized by capacity: they serve any group of
+ * at most {@link #batchCapacity} rows and {@link #positionCapacity} (row, frame) positions, allocated
+ * once and rewritten by every group, so a backend that records an iteration's ops (CUDA graphs) sees
+ * the same addresses every time and nothing is allocated while groups fit.
  */
 final class DecodeBuffers {
     final int batchCapacity;
-    final long rowCapacity;
+    final long positionCapacity;
     final int levels;
     final IntTensor tokens;
     final IntTensor semantic;
@@ -29,55 +27,87 @@ final class DecodeBuffers {
     final IntTensor promptFrames;
     final IntTensor outputOffsets;
     final IntTensor sequenceIds;
-    private final List<RowSteps> passSteps = new ArrayList<>();
+    final RowSteps steps;
+    /** Host mirrors, packed by {@link #write} and unpacked by {@link #read}. */
+    private final int[] hostTokens;
+    private final int[] hostSemantic;
+    private final int[] hostLengths;
+    private final int[] hostPromptFrames;
+    private final int[] hostOutputOffsets;
+    private final int[] hostSequenceIds;
 
-    DecodeBuffers(Backend backend, int batchCapacity, long rowCapacity, int levels) {
+    DecodeBuffers(Backend backend, int batchCapacity, long positionCapacity, int levels) {
+        if (positionCapacity * levels > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(positionCapacity + " positions of " + levels + " levels do not fit "
+                    + "in one Java array");
+        }
         this.batchCapacity = batchCapacity;
-        this.rowCapacity = rowCapacity;
+        this.positionCapacity = positionCapacity;
         this.levels = levels;
-        tokens = backend.allocateInts(rowCapacity * levels);
-        semantic = backend.allocateInts(rowCapacity);
-        drawn = backend.allocateInts(rowCapacity);
-        confidence = backend.allocate(rowCapacity);
+        tokens = backend.allocateInts(positionCapacity * levels);
+        semantic = backend.allocateInts(positionCapacity);
+        drawn = backend.allocateInts(positionCapacity);
+        confidence = backend.allocate(positionCapacity);
         lengths = backend.allocateInts(batchCapacity);
         promptFrames = backend.allocateInts(batchCapacity);
         outputOffsets = backend.allocateInts(batchCapacity);
         sequenceIds = backend.allocateInts(batchCapacity);
+        steps = RowSteps.allocate(backend, batchCapacity);
+        hostTokens = new int[(int) (positionCapacity * levels)];
+        hostSemantic = new int[(int) positionCapacity];
+        hostLengths = new int[batchCapacity];
+        hostPromptFrames = new int[batchCapacity];
+        hostOutputOffsets = new int[batchCapacity];
+        hostSequenceIds = new int[batchCapacity];
     }
 
-    /** Whether these buffers hold a batch of this shape. */
+    /** Whether these buffers hold a group of this shape. */
     boolean fits(int batch, int frames, int levels) {
-        return batch <= batchCapacity && (long) batch * frames <= rowCapacity && levels == this.levels;
+        return batch <= batchCapacity && (long) batch * frames <= positionCapacity && levels == this.levels;
     }
 
-    /** The layout of a batch of this shape over these buffers. */
+    /** The layout of a group of this shape over these buffers. */
     DecodeLayout layout(int batch, int frames, int codebookSize) {
         return new DecodeLayout(batch, frames, levels, codebookSize, lengths, promptFrames, outputOffsets, sequenceIds);
     }
 
-    /** Pass {@code pass}'s row-step tables (allocated on first use, for {@link #batchCapacity} rows). */
-    RowSteps steps(Backend backend, int pass) {
-        while (passSteps.size() <= pass) {
-            passSteps.add(RowSteps.allocate(backend, batchCapacity));
+    /** Copies a group's inputs to the device, padded to {@code frames}: one host-to-device copy per input. */
+    void write(Backend backend, List<DecodeRow> rows, int frames, int maskId) {
+        int used = rows.size() * frames;
+        java.util.Arrays.fill(hostTokens, 0, used * levels, maskId);
+        java.util.Arrays.fill(hostSemantic, 0, used, 0);
+        for (int b = 0; b < rows.size(); b++) {
+            DecodeRow r = rows.get(b);
+            System.arraycopy(r.tokens, 0, hostTokens, b * frames * levels, r.frames * levels);
+            System.arraycopy(r.semantic, 0, hostSemantic, b * frames, r.frames);
+            hostLengths[b] = r.frames;
+            hostPromptFrames[b] = r.promptFrames;
+            hostOutputOffsets[b] = r.outputOffset;
+            hostSequenceIds[b] = r.sequenceId;
         }
-        return passSteps.get(pass);
+        int n = rows.size();
+        backend.write(tokens, java.util.Arrays.copyOf(hostTokens, used * levels));
+        backend.write(semantic, java.util.Arrays.copyOf(hostSemantic, used));
+        backend.write(lengths, java.util.Arrays.copyOf(hostLengths, n));
+        backend.write(promptFrames, java.util.Arrays.copyOf(hostPromptFrames, n));
+        backend.write(outputOffsets, java.util.Arrays.copyOf(hostOutputOffsets, n));
+        backend.write(sequenceIds, java.util.Arrays.copyOf(hostSequenceIds, n));
     }
 
-    /** Copies a batch's inputs to the device: one host-to-device copy per input. */
-    void write(Backend backend, DecodeBatch b) {
-        backend.write(tokens, b.tokens);
-        backend.write(semantic, b.semantic);
-        backend.write(lengths, b.lengths);
-        backend.write(promptFrames, b.promptFrames);
-        backend.write(outputOffsets, b.outputOffsets);
-        backend.write(sequenceIds, b.sequenceIds);
+    /** Copies the group's tokens back into its rows: one device-to-host copy. */
+    void read(Backend backend, List<DecodeRow> rows, int frames) {
+        int used = rows.size() * frames * levels;
+        int[] host = used == hostTokens.length ? hostTokens : new int[used];
+        backend.readInts(tokens, host);
+        for (int b = 0; b < rows.size(); b++) {
+            DecodeRow r = rows.get(b);
+            System.arraycopy(host, b * frames * levels, r.tokens, 0, r.frames * levels);
+        }
     }
 
-    /** Copies each pass's row steps: two host-to-device copies per pass. */
-    void writeSteps(Backend backend, List<RowStep.Packed> passes) {
-        for (int p = 0; p < passes.size(); p++) {
-            steps(backend, p).write(backend, passes.get(p));
-        }
+    /** Copies one pass's row steps: two host-to-device copies. */
+    void writeSteps(Backend backend, RowStep.Packed packed) {
+        steps.write(backend, packed);
     }
 
     void release(Backend backend) {
@@ -85,9 +115,6 @@ final class DecodeBuffers {
                 sequenceIds)) {
             backend.release(d);
         }
-        for (RowSteps s : passSteps) {
-            s.release(backend);
-        }
-        passSteps.clear();
+        steps.release(backend);
     }
 }

@@ -2,146 +2,143 @@ package org.soundstorm4j.sampler;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BiConsumer;
+import java.util.TreeSet;
 import org.soundstorm4j.backend.Backend;
 import org.soundstorm4j.backend.DecodeLayout;
 import org.soundstorm4j.backend.RowStep;
-import org.soundstorm4j.backend.RowSteps;
 import org.soundstorm4j.backend.Tensor;
 
 /**
- * SoundStorm's decoder (docs/ARCHITECTURE.md, "Decoding"), written once against {@link Backend}: levels coarse
- * to fine; within level q, S_q iterations of forward pass, {@link Backend#scoreTokens} (a token
+ * SoundStorm's decoder (docs/ARCHITECTURE.md, "Decoding"), written once against {@link Backend}, one
+ * forward pass at a time: {@link #pass} runs the forward pass, {@link Backend#scoreTokens} (a token
  * and a confidence for every still-masked position) and {@link Backend#commitTokens} (the least
- * confident stay masked by the cosine schedule, ranked within the level, the rest are committed).
- * Committed tokens and prompt frames are never touched again; finer levels stay mask tokens
- * until their turn. Each row of a batch has its own count of positions.
+ * confident stay masked by the cosine schedule, ranked within the level, the rest are committed) over
+ * a group of {@link DecodeRow}s, each at its own level and iteration, and moves each row one iteration
+ * on. Committed tokens and prompt frames are never touched again; finer levels stay mask tokens until
+ * their turn.
  *
- * <p>The whole loop runs on the device: one upload of each input, one read of the finished
- * tokens. The schedule depends on the lengths only, so the host computes every pass's
- * {@link RowSteps} table (each row's level, iteration, scalars, seed and "stay masked" count) up
- * front and uploads them with the inputs. One set of device buffers, sized by capacity and grown when
- * a larger batch comes, is reused, so nothing is allocated while shapes fit.
+ * <p>Transfers: a group stays on the device while consecutive passes serve the same rows in the same
+ * order, so a group decoded to the end costs one upload of each input, two small writes of row steps
+ * per pass and one read of the tokens. A different group first brings the tokens of the one on the
+ * device back to its rows. One set of device buffers, sized by capacity and grown when a larger group
+ * comes, is reused, so nothing is allocated on the device while groups fit.
+ *
+ * <p>Not thread-safe: one thread (the engine's scheduler) drives it.
  */
 public final class LevelwiseSampler {
     private final Backend backend;
     private final DeviceForward model;
     private final int codebookSize;
-    /** The decode buffers, grown (the old ones released) when a batch does not fit. */
+    private final int levels;
+    /** The decode buffers, grown (the old ones released) when a group does not fit. */
     private DecodeBuffers buffers;
+    /** The rows whose tokens are in the device buffers, in order, and their padded frames. */
+    private List<DecodeRow> resident = List.of();
+    private int residentFrames;
+    /** Whether the device holds tokens the resident rows' host copies lack. */
+    private boolean hostBehind;
 
-    public LevelwiseSampler(Backend backend, DeviceForward model, int codebookSize) {
+    public LevelwiseSampler(Backend backend, DeviceForward model, int codebookSize, int levels) {
         this.backend = backend;
         this.model = model;
         this.codebookSize = codebookSize;
-    }
-
-    /** Forward passes {@link #decode} runs for a batch with these target frames per row. */
-    public static int passes(int[] targetFrames, int[] stepsPerLevel) {
-        int total = 0;
-        for (int s : stepsPerLevel) {
-            total += MaskSchedule.iterationsNeeded(targetFrames, s);
-        }
-        return total;
+        this.levels = levels;
     }
 
     /**
-     * The positions each row keeps masked after each pass, pass by pass: {@code [passes][batch]}
-     * flattened.
+     * One forward pass over {@code rows} (none finished, at most one entry per row), padded to
+     * {@code frames} (at least every row's frames). Each row moves one iteration on; a row that
+     * finishes has its tokens on the host when this returns. The ops run through
+     * {@link Backend#replayable} under a key naming what they depend on (the buffers, the shape, the
+     * set of levels), so a backend may record them once and replay them; the row steps' values live
+     * in device memory and are not part of the key.
      */
-    static int[] stayTable(int[] targets, int[] stepsPerLevel) {
-        List<Integer> table = new ArrayList<>();
-        for (int steps : stepsPerLevel) {
-            int[] remaining = targets.clone();
-            int iterations = MaskSchedule.iterationsNeeded(targets, steps);
-            for (int i = 0; i < iterations; i++) {
-                for (int b = 0; b < targets.length; b++) {
-                    remaining[b] = MaskSchedule.stayMasked(targets[b], steps, i, remaining[b]);
-                    table.add(remaining[b]);
-                }
-            }
+    public void pass(List<DecodeRow> rows, int frames) {
+        if (rows.isEmpty()) {
+            throw new IllegalArgumentException("a pass needs at least one row");
         }
-        return table.stream().mapToInt(Integer::intValue).toArray();
+        List<RowStep> steps = new ArrayList<>(rows.size());
+        TreeSet<Integer> levelSet = new TreeSet<>();
+        for (DecodeRow r : rows) {
+            if (r.levels != levels || r.frames > frames) {
+                throw new IllegalArgumentException("a row of " + r.frames + " frames and " + r.levels
+                        + " levels in a pass of " + frames + " frames and " + levels + " levels");
+            }
+            RowStep s = r.step();
+            steps.add(s);
+            levelSet.add(s.level());
+        }
+        RowStep.Packed packed = RowStep.pack(steps, codebookSize, backend.maxTopK());
+        int batch = rows.size();
+        if (!rows.equals(resident) || frames != residentFrames) {
+            syncResident();
+            DecodeBuffers d = buffers(batch, frames);
+            d.write(backend, rows, frames, codebookSize);
+            resident = List.copyOf(rows);
+            residentFrames = frames;
+        }
+        DecodeBuffers d = buffers;
+        d.writeSteps(backend, packed);
+        DecodeLayout layout = d.layout(batch, frames, codebookSize);
+        int[] levelsPresent = levelSet.stream().mapToInt(Integer::intValue).toArray();
+        backend.replayable(new IterationKey(d, batch, frames, List.copyOf(levelSet)), () -> {
+            Tensor logits = model.logits(d.tokens, d.semantic, d.lengths, batch, frames, d.steps, levelsPresent);
+            backend.scoreTokens(logits, d.tokens, layout, d.steps, d.drawn, d.confidence);
+            backend.commitTokens(d.drawn, d.confidence, d.steps, d.tokens, layout);
+        });
+        hostBehind = true;
+        boolean anyFinished = false;
+        for (DecodeRow r : rows) {
+            r.advance();
+            anyFinished |= r.finished();
+        }
+        if (anyFinished) {
+            syncResident();
+        }
     }
 
-    /**
-     * Decodes every target token of {@code batch} in place. Each iteration's ops run through
-     * {@link Backend#replayable} under a key naming everything they depend on (the buffers, the
-     * shape, the pass's row-step tables, the level), so a backend may record them once per shape
-     * and replay them; the steps' values (scalars, seed, stay counts) live in device memory and are
-     * not part of the key. Every row gets the same settings and seed.
-     *
-     * @param stepsPerLevel iterations S_q per level
-     * @param afterPass     called with (level, iteration) after each forward pass
-     */
-    public void decode(DecodeBatch batch, int[] stepsPerLevel, float temperature, int topK, float choiceTemperature,
-                       long seed, BiConsumer<Integer, Integer> afterPass) {
-        if (stepsPerLevel.length != batch.levels) {
-            throw new IllegalArgumentException(stepsPerLevel.length + " step counts for " + batch.levels + " levels");
+    /** Brings the resident rows' tokens to the host, if the device is ahead. */
+    private void syncResident() {
+        if (hostBehind) {
+            buffers.read(backend, resident, residentFrames);
+            hostBehind = false;
         }
-        int[] targets = batch.targetFrames();
-        int[] stayTable = stayTable(targets, stepsPerLevel);
-        // every pass's row steps, packed (and checked) before anything is written
-        List<RowStep.Packed> passes = new ArrayList<>();
-        for (int q = 0; q < batch.levels; q++) {
-            int steps = stepsPerLevel[q];
-            int iterations = MaskSchedule.iterationsNeeded(targets, steps);
-            for (int i = 0; i < iterations; i++) {
-                float inverseTemperature = 1f / MaskSchedule.temperature(temperature, i, steps);
-                float noise = MaskSchedule.choiceNoise(choiceTemperature, i, steps);
-                List<RowStep> rows = new ArrayList<>(batch.batch);
-                for (int b = 0; b < batch.batch; b++) {
-                    // a row takes the argmax where this pass's stay-masked count is 0 (MaskSchedule.greedy)
-                    rows.add(new RowStep(q, i, inverseTemperature, topK, noise, seed,
-                            stayTable[passes.size() * batch.batch + b]));
-                }
-                passes.add(RowStep.pack(rows, codebookSize, backend.maxTopK()));
-            }
-        }
-        DecodeBuffers d = buffers(batch);
-        d.write(backend, batch);
-        d.writeSteps(backend, passes);
-        DecodeLayout layout = d.layout(batch.batch, batch.frames, codebookSize);
-        int pass = 0;
-        for (int q = 0; q < batch.levels; q++) {
-            int[] levels = {q};
-            int iterations = MaskSchedule.iterationsNeeded(targets, stepsPerLevel[q]);
-            for (int i = 0; i < iterations; i++) {
-                RowSteps steps = d.steps(backend, pass);
-                backend.replayable(new IterationKey(d, batch.batch, batch.frames, steps, q), () -> {
-                    Tensor logits = model.logits(d.tokens, d.semantic, d.lengths, batch.batch, batch.frames, steps,
-                            levels);
-                    backend.scoreTokens(logits, d.tokens, layout, steps, d.drawn, d.confidence);
-                    backend.commitTokens(d.drawn, d.confidence, steps, d.tokens, layout);
-                });
-                pass++;
-                afterPass.accept(q, i);
-            }
-        }
-        backend.readInts(d.tokens, batch.tokens);
     }
 
     /** What one iteration's ops depend on: equal keys run the same ops on the same buffers. */
-    private record IterationKey(DecodeBuffers buffers, int batch, int frames, RowSteps steps, int level) {
+    private record IterationKey(DecodeBuffers buffers, int batch, int frames, List<Integer> levels) {
     }
 
-    /** Buffers that hold this batch: the current ones, or larger ones replacing them. */
-    private DecodeBuffers buffers(DecodeBatch batch) {
-        if (buffers != null && buffers.fits(batch.batch, batch.frames, batch.levels)) {
+    /** Buffers that hold this group: the current ones, or larger ones replacing them. */
+    private DecodeBuffers buffers(int batch, int frames) {
+        if (buffers != null && buffers.fits(batch, frames, levels)) {
             return buffers;
         }
-        int batchCapacity = batch.batch;
-        long rowCapacity = (long) batch.batch * batch.frames;
+        int batchCapacity = batch;
+        long positionCapacity = (long) batch * frames;
         if (buffers != null) {
-            if (buffers.levels == batch.levels) {
-                batchCapacity = Math.max(batchCapacity, buffers.batchCapacity);
-                rowCapacity = Math.max(rowCapacity, buffers.rowCapacity);
-            }
+            batchCapacity = Math.max(batchCapacity, buffers.batchCapacity);
+            positionCapacity = Math.max(positionCapacity, buffers.positionCapacity);
             buffers.release(backend);
             buffers = null;
         }
-        buffers = new DecodeBuffers(backend, batchCapacity, rowCapacity, batch.levels);
+        buffers = new DecodeBuffers(backend, batchCapacity, positionCapacity, levels);
         return buffers;
+    }
+
+    /** The largest top-k truncation the backend samples with ({@link Backend#maxTopK}). */
+    public int maxTopK() {
+        return backend.maxTopK();
+    }
+
+    /** Releases the device buffers (the next pass makes new ones). */
+    public void release() {
+        if (buffers != null) {
+            buffers.release(backend);
+            buffers = null;
+        }
+        resident = List.of();
+        hostBehind = false;
     }
 
     /**

@@ -32,9 +32,14 @@ class LevelwiseSamplerTest {
         final Script script;
         final int[][][] prompts;
         int passes;
-        final List<Integer> levelsSeen = new ArrayList<>();
-        /** The tokens {@code [batch, frames, levels]} each pass was given. */
-        final List<int[]> inputs = new ArrayList<>();
+        final List<int[]> levelsSeen = new ArrayList<>();
+        /** Every row's tokens before each pass, {@code [pass][row][frames * levels]}. */
+        final List<int[][]> snapshots = new ArrayList<>();
+        /** Each pass's rows, and their (level, iteration) before it. */
+        final List<List<DecodeRow>> groups = new ArrayList<>();
+        final List<List<int[]>> stepsBefore = new ArrayList<>();
+        List<DecodeRow> rows = List.of();
+        List<DecodeRow> group = List.of();
 
         ScriptedModel(Script script, int[][][] prompts) {
             this.script = script;
@@ -44,20 +49,22 @@ class LevelwiseSamplerTest {
         @Override
         public Tensor logits(IntTensor tokensOnDevice, IntTensor semanticOnDevice, IntTensor lengthsOnDevice, int batch,
                              int frames, RowSteps steps, int[] levels) {
-            assertEquals(1, levels.length, "the sampler decodes one level per pass");
-            int level = levels[0];
-            int[] tokens = new int[(int) tokensOnDevice.size()];
+            int[] tokens = new int[batch * frames * LEVELS];
             BACKEND.readInts(tokensOnDevice, tokens);
-            inputs.add(tokens);
             int[] lengths = new int[batch];
             BACKEND.readInts(lengthsOnDevice, lengths);
+            int[] stepTable = new int[batch * RowSteps.INTS];
+            BACKEND.readInts(steps.ints(), stepTable);
+            snapshots.add(snapshot(tokens, frames));
             for (int b = 0; b < batch; b++) {
-                int prompt = prompts[b].length;
+                int level = stepTable[b * RowSteps.INTS + RowSteps.LEVEL];
+                int prompt = group.get(b).promptFrames;
                 for (int f = 0; f < lengths[b]; f++) {
                     for (int q = 0; q < LEVELS; q++) {
                         int id = tokens[(b * frames + f) * LEVELS + q];
                         if (f < prompt) {
-                            assertEquals(prompts[b][f][q], id, "prompt token changed at row " + b + " frame " + f);
+                            assertEquals(prompts[group.get(b).sequenceId][f][q], id,
+                                    "prompt token changed at row " + b + " frame " + f);
                         } else if (q < level) {
                             assertNotEquals(MASK, id, "coarser level still masked");
                         } else if (q > level) {
@@ -68,14 +75,48 @@ class LevelwiseSamplerTest {
             }
             float[] out = new float[batch * frames * CODEBOOK];
             for (int b = 0; b < batch; b++) {
+                int level = stepTable[b * RowSteps.INTS + RowSteps.LEVEL];
                 for (int f = 0; f < frames; f++) {
-                    script.fill(passes, b, f, level, out, (b * frames + f) * CODEBOOK);
+                    script.fill(passes, group.get(b).sequenceId, f, level, out, (b * frames + f) * CODEBOOK);
                 }
             }
             passes++;
-            levelsSeen.add(level);
+            levelsSeen.add(levels.clone());
             return BACKEND.upload(out);
         }
+
+        /**
+         * Every row's tokens as they stand before this pass: a row of the pass from the device, any
+         * other from its host copy (the sampler brought it back when it left the device or finished).
+         */
+        private int[][] snapshot(int[] device, int frames) {
+            int[][] all = new int[rows.size()][];
+            for (int r = 0; r < rows.size(); r++) {
+                DecodeRow row = rows.get(r);
+                int b = group.indexOf(row);
+                all[r] = b < 0 ? row.tokens.clone()
+                        : java.util.Arrays.copyOfRange(device, b * frames * LEVELS, (b * frames + row.frames) * LEVELS);
+            }
+            return all;
+        }
+    }
+
+    /**
+     * Decodes every row to the end, each pass over the rows not finished yet (so rows that finish
+     * early leave the group and the others move on without them); records each pass's rows and their
+     * (level, iteration).
+     */
+    private static void decode(ScriptedModel model, List<DecodeRow> rows) {
+        model.rows = rows;
+        LevelwiseSampler sampler = new LevelwiseSampler(BACKEND, model, CODEBOOK, LEVELS);
+        while (rows.stream().anyMatch(r -> !r.finished())) {
+            List<DecodeRow> group = rows.stream().filter(r -> !r.finished()).toList();
+            model.group = group;
+            model.groups.add(group);
+            model.stepsBefore.add(group.stream().map(r -> new int[] {r.level(), r.iteration()}).toList());
+            sampler.pass(group, group.stream().mapToInt(DecodeRow::frames).max().orElseThrow());
+        }
+        sampler.release();
     }
 
     private static int[][] prompt(int frames, int seed) {
@@ -88,16 +129,15 @@ class LevelwiseSamplerTest {
         return p;
     }
 
-    private static DecodeBatch batch(int[][][] prompts, int[] targets) {
-        int frames = 0;
+    /** Row b: prompts[b], then targets[b] frames; its key's sequence field is b. */
+    private static List<DecodeRow> rows(int[][][] prompts, int[] targets, int[] steps, float t0, int topK, float c0,
+                                        long seed) {
+        List<DecodeRow> rows = new ArrayList<>();
         for (int b = 0; b < targets.length; b++) {
-            frames = Math.max(frames, prompts[b].length + targets[b]);
+            rows.add(new DecodeRow(new int[prompts[b].length + targets[b]], prompts[b], MASK, b, 0,
+                    new DecodeSettings(steps, t0, topK, c0, seed)));
         }
-        DecodeBatch batch = new DecodeBatch(targets.length, frames, LEVELS, MASK);
-        for (int b = 0; b < targets.length; b++) {
-            batch.setRow(b, new int[prompts[b].length + targets[b]], prompts[b], b, 0);
-        }
-        return batch;
+        return rows;
     }
 
     /** Which pass commits each target position of a row, from the schedule and a confidence order. */
@@ -130,12 +170,14 @@ class LevelwiseSamplerTest {
             logits[off + pass % CODEBOOK] = margin;
         };
         ScriptedModel model = new ScriptedModel(script, prompts);
-        DecodeBatch batch = batch(prompts, targets);
         // temperature 0.01 makes the sampled iterations pick the dominant token; no choice noise
-        new LevelwiseSampler(BACKEND, model, CODEBOOK).decode(batch, steps, 0.01f, 0, 0f, 7L, (q, i) -> { });
+        List<DecodeRow> rows = rows(prompts, targets, steps, 0.01f, 0, 0f, 7L);
+        decode(model, rows);
 
-        assertEquals(LevelwiseSampler.passes(targets, steps), model.passes);
-        assertEquals(List.of(0, 0, 0, 0, 1, 1, 2), model.levelsSeen);
+        // every row has at least S_q positions, so all rows move through the levels together
+        assertEquals(7, model.passes);
+        assertEquals(List.of(0, 0, 0, 0, 1, 1, 2),
+                model.levelsSeen.stream().map(l -> { assertEquals(1, l.length); return l[0]; }).toList());
         int[][] order = new int[3][];
         order[0] = java.util.stream.IntStream.range(0, 20).toArray();                  // low frames least confident
         order[1] = java.util.stream.IntStream.range(0, 9).map(j -> 8 - j).toArray();   // high frames least confident
@@ -144,12 +186,12 @@ class LevelwiseSamplerTest {
         for (int q = 0; q < LEVELS; q++) {
             for (int b = 0; b < 3; b++) {
                 int[] pass = expectedCommitPass(targets[b], steps[q], firstPass, order[b]);
-                int[][] got = batch.target(b);
+                int[][] got = rows.get(b).target();
                 for (int j = 0; j < targets[b]; j++) {
                     assertEquals(pass[j], got[j][q], "row " + b + " position " + j + " level " + q);
                 }
             }
-            firstPass += MaskSchedule.iterationsNeeded(targets, steps[q]);
+            firstPass += steps[q];
         }
     }
 
@@ -163,12 +205,11 @@ class LevelwiseSamplerTest {
             logits[off + 5] = 2f;
             logits[off + 9] = 2f;
         };
-        DecodeBatch batch = batch(prompts, targets);
         long seed = 12345L;
         int[] steps = {2, 1, 1};
-        new LevelwiseSampler(BACKEND, new ScriptedModel(script, prompts), CODEBOOK).decode(batch, steps, 1f, 0, 0f, seed,
-                (q, i) -> { });
-        int[][] got = batch.target(0);
+        List<DecodeRow> rows = rows(prompts, targets, steps, 1f, 0, 0f, seed);
+        decode(new ScriptedModel(script, prompts), rows);
+        int[][] got = rows.get(0).target();
         // level 0, iteration 0 (sampled): all confidences are equal (log 1/2), so by the tie rule
         // the lower positions stay masked and positions [stay, 12) are committed with Gumbel-max draws
         int stay = MaskSchedule.stayMasked(12, 2, 0, 12);
@@ -199,7 +240,7 @@ class LevelwiseSamplerTest {
     };
 
     /** Counts of the commits checked by {@link #decodeAndCheckEveryDraw}. */
-    private record Commits(int greedyBeforeLastIteration, int sampledUnlikeArgmax) {
+    private record Commits(int greedyBeforeLastIteration, int sampledUnlikeArgmax, long mixedLevelPasses) {
     }
 
     /**
@@ -210,53 +251,55 @@ class LevelwiseSamplerTest {
      */
     private static Commits decodeAndCheckEveryDraw(int[][][] prompts, int[] targets, int[] steps, float t0, long seed) {
         ScriptedModel model = new ScriptedModel(BUMPY, prompts);
-        DecodeBatch batch = batch(prompts, targets);
-        new LevelwiseSampler(BACKEND, model, CODEBOOK).decode(batch, steps, t0, 0, 4.5f, seed, (q, i) -> { });
+        List<DecodeRow> rows = rows(prompts, targets, steps, t0, 0, 4.5f, seed);
+        decode(model, rows);
+        int[][] finalTokens = rows.stream().map(r -> r.tokens.clone()).toArray(int[][]::new);
         TokenScorer scorer = new TokenScorer(CODEBOOK);
         float[] logits = new float[CODEBOOK];
         int greedyEarly = 0;
         int sampledUnlikeArgmax = 0;
-        int pass = 0;
-        for (int q = 0; q < LEVELS; q++) {
-            int iterations = MaskSchedule.iterationsNeeded(targets, steps[q]);
-            for (int i = 0; i < iterations; i++, pass++) {
-                int[] before = model.inputs.get(pass);
-                int[] after = pass + 1 < model.inputs.size() ? model.inputs.get(pass + 1) : batch.tokens;
-                for (int b = 0; b < targets.length; b++) {
-                    int prompt = prompts[b].length;
-                    int stayAfter = 0;
-                    for (int f = prompt; f < prompt + targets[b]; f++) {
-                        stayAfter += after[(b * batch.frames + f) * LEVELS + q] == MASK ? 1 : 0;
+        for (int pass = 0; pass < model.passes; pass++) {
+            int[][] before = model.snapshots.get(pass);
+            int[][] after = pass + 1 < model.passes ? model.snapshots.get(pass + 1) : finalTokens;
+            List<DecodeRow> group = model.groups.get(pass);
+            for (int g = 0; g < group.size(); g++) {
+                int b = group.get(g).sequenceId;
+                int q = model.stepsBefore.get(pass).get(g)[0];
+                int i = model.stepsBefore.get(pass).get(g)[1];
+                int prompt = prompts[b].length;
+                int stayAfter = 0;
+                for (int f = prompt; f < prompt + targets[b]; f++) {
+                    stayAfter += after[b][f * LEVELS + q] == MASK ? 1 : 0;
+                }
+                boolean greedy = stayAfter == 0;
+                RandomKey tokenKey = new RandomKey(seed, b, q, i, Purpose.TOKEN_GUMBEL);
+                RandomKey choiceKey = new RandomKey(seed, b, q, i, Purpose.CHOICE_GUMBEL);
+                for (int f = prompt; f < prompt + targets[b]; f++) {
+                    int at = f * LEVELS + q;
+                    if (before[b][at] != MASK) {
+                        assertEquals(before[b][at], after[b][at], "committed token changed: row " + b + " frame " + f);
+                        continue;
                     }
-                    boolean greedy = stayAfter == 0;
-                    RandomKey tokenKey = new RandomKey(seed, b, q, i, Purpose.TOKEN_GUMBEL);
-                    RandomKey choiceKey = new RandomKey(seed, b, q, i, Purpose.CHOICE_GUMBEL);
-                    for (int f = prompt; f < prompt + targets[b]; f++) {
-                        int at = (b * batch.frames + f) * LEVELS + q;
-                        if (before[at] != MASK) {
-                            // fixed earlier, also in a row that finished the level before this pass
-                            assertEquals(before[at], after[at], "committed token changed: row " + b + " frame " + f);
-                            continue;
-                        }
-                        if (after[at] == MASK) {
-                            continue; // stays masked
-                        }
-                        java.util.Arrays.fill(logits, 0f);
-                        BUMPY.fill(pass, b, f, q, logits, 0);
-                        int argmax = scorer.draw(logits, 0, true, 1f, 0, 0f, tokenKey, choiceKey, f - prompt);
-                        int sampled = scorer.draw(logits, 0, false, 1f / MaskSchedule.temperature(t0, i, steps[q]), 0, 0f,
-                                tokenKey, choiceKey, f - prompt);
-                        String where = "row " + b + " frame " + f + " level " + q + " iteration " + i
-                                + (greedy ? " (leaves the row with nothing masked)" : "");
-                        assertEquals(greedy ? argmax : sampled, after[at], where);
-                        greedyEarly += greedy && i < steps[q] - 1 ? 1 : 0;
-                        sampledUnlikeArgmax += !greedy && sampled != argmax ? 1 : 0;
+                    if (after[b][at] == MASK) {
+                        continue; // stays masked
                     }
+                    java.util.Arrays.fill(logits, 0f);
+                    BUMPY.fill(pass, b, f, q, logits, 0);
+                    int argmax = scorer.draw(logits, 0, true, 1f, 0, 0f, tokenKey, choiceKey, f - prompt);
+                    int sampled = scorer.draw(logits, 0, false, 1f / MaskSchedule.temperature(t0, i, steps[q]), 0, 0f,
+                            tokenKey, choiceKey, f - prompt);
+                    String where = "row " + b + " frame " + f + " level " + q + " iteration " + i
+                            + (greedy ? " (leaves the row with nothing masked)" : "");
+                    assertEquals(greedy ? argmax : sampled, after[b][at], where);
+                    greedyEarly += greedy && i < steps[q] - 1 ? 1 : 0;
+                    sampledUnlikeArgmax += !greedy && sampled != argmax ? 1 : 0;
                 }
             }
         }
-        assertEquals(model.inputs.size(), pass, "passes");
-        return new Commits(greedyEarly, sampledUnlikeArgmax);
+        for (int b = 0; b < targets.length; b++) {
+            assertEquals(DecodeRow.passes(targets[b], steps), rows.get(b).passesDone(), "passes of row " + b);
+        }
+        return new Commits(greedyEarly, sampledUnlikeArgmax, model.levelsSeen.stream().filter(l -> l.length > 1).count());
     }
 
     @Test
@@ -272,7 +315,7 @@ class LevelwiseSamplerTest {
     }
 
     @Test
-    void aShortRowOfABatchTakesTheArgmaxWhenItFinishesWhileLongerRowsKeepSampling() {
+    void aShortRowTakesTheArgmaxWhenItFinishesAndMovesOnWhileLongerRowsKeepSampling() {
         int[][][] prompts = {prompt(0, 0), prompt(4, 2), prompt(1, 9), prompt(3, 4)};
         int[] targets = {3, 40, 2, 9};
         for (long seed : new long[] {11L, 99L}) {
@@ -281,6 +324,8 @@ class LevelwiseSamplerTest {
             assertEquals(5, c.greedyBeforeLastIteration(), "commits by iterations that finish a short row early");
             org.junit.jupiter.api.Assertions.assertTrue(c.sampledUnlikeArgmax() > 20,
                     c.sampledUnlikeArgmax() + " sampled commits unlike the argmax: the other iterations still sample");
+            org.junit.jupiter.api.Assertions.assertTrue(c.mixedLevelPasses() > 0,
+                    "short rows move to the next level while long ones are still on level 0");
         }
     }
 
@@ -293,10 +338,9 @@ class LevelwiseSamplerTest {
                 logits[off + c] = -0.01f * c; // nearly flat: without top-k any id could be drawn
             }
         };
-        DecodeBatch batch = batch(prompts, targets);
-        new LevelwiseSampler(BACKEND, new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {3, 3, 3}, 5f, 2, 4.5f,
-                99L, (q, i) -> { });
-        for (int[] frame : batch.target(0)) {
+        List<DecodeRow> rows = rows(prompts, targets, new int[] {3, 3, 3}, 5f, 2, 4.5f, 99L);
+        decode(new ScriptedModel(script, prompts), rows);
+        for (int[] frame : rows.get(0).target()) {
             for (int id : frame) {
                 org.junit.jupiter.api.Assertions.assertTrue(id == 0 || id == 1, "top-2 drew " + id);
             }
@@ -316,10 +360,9 @@ class LevelwiseSamplerTest {
     }
 
     private static int[][] decodeWithSeed(Script script, int[][][] prompts, int[] targets, long seed) {
-        DecodeBatch batch = batch(prompts, targets);
-        new LevelwiseSampler(BACKEND, new ScriptedModel(script, prompts), CODEBOOK).decode(batch, new int[] {4, 2, 2}, 1f, 0, 4.5f,
-                seed, (q, i) -> { });
-        return batch.target(0);
+        List<DecodeRow> rows = rows(prompts, targets, new int[] {4, 2, 2}, 1f, 0, 4.5f, seed);
+        decode(new ScriptedModel(script, prompts), rows);
+        return rows.get(0).target();
     }
 
     @Test

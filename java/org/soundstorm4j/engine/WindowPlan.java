@@ -1,4 +1,4 @@
-package org.soundstorm4j;
+package org.soundstorm4j.engine;
 
 import java.util.ArrayList;
 import java.util.List;

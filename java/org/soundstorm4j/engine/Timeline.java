@@ -1,8 +1,11 @@
-package org.soundstorm4j;
+package org.soundstorm4j.engine;
 
 import java.util.Arrays;
+import org.soundstorm4j.GenerationConfig;
+import org.soundstorm4j.Utterance;
 import org.soundstorm4j.model.ModelConfig;
-import org.soundstorm4j.sampler.DecodeBatch;
+import org.soundstorm4j.sampler.DecodeRow;
+import org.soundstorm4j.sampler.DecodeSettings;
 
 /**
  * One utterance during generation, at the codec frame rate: its prompt followed by its target
@@ -48,15 +51,15 @@ final class Timeline {
     }
 
     /**
-     * Writes window {@code w} (the next one to decode) into {@code row} of {@code batch}. The key's
-     * sequence field is 0 for every row: an utterance's tokens depend on its inputs, the config and
-     * the seed only, not on where it sits in a batch (so dynamic batching stays exact).
+     * Window {@code w} (the next one to decode) as a row. The key's sequence field is 0 for every
+     * row: an utterance's tokens depend on its inputs, the config and the seed only, not on where it
+     * sits in a batch (so batching stays exact).
      */
-    void fillRow(DecodeBatch batch, int row, int w) {
+    DecodeRow row(int w, int maskId, DecodeSettings settings) {
         int start = promptFrames + produced;
         int prompt = plan.promptFrames(w);
-        batch.setRow(row, Arrays.copyOfRange(semantic, start - prompt, start + plan.targetFrames(w)),
-                Arrays.copyOfRange(tokens, start - prompt, start), 0, produced);
+        return new DecodeRow(Arrays.copyOfRange(semantic, start - prompt, start + plan.targetFrames(w)),
+                Arrays.copyOfRange(tokens, start - prompt, start), maskId, 0, produced, settings);
     }
 
     /** Target frames decoded so far: the next window's first frame in the output. */

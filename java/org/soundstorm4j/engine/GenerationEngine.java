@@ -1,0 +1,446 @@
+package org.soundstorm4j.engine;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import org.soundstorm4j.GenerationConfig;
+import org.soundstorm4j.Utterance;
+import org.soundstorm4j.model.Conformer;
+import org.soundstorm4j.model.ModelConfig;
+import org.soundstorm4j.sampler.DecodeRow;
+import org.soundstorm4j.sampler.DecodeSettings;
+import org.soundstorm4j.sampler.DeviceForward;
+import org.soundstorm4j.sampler.LevelwiseSampler;
+import org.soundstorm4j.backend.Backend;
+
+/**
+ * Generates concurrent requests on one model with iteration-level (continuous) batching
+ * (docs/ARCHITECTURE.md, "The serving engine"): one scheduler thread owns the backend and, at every
+ * forward-pass boundary, admits waiting requests, drops cancelled and expired ones, picks a group of
+ * rows of similar length and runs one pass over it, each row at its own level and iteration. A new
+ * request joins at the next boundary, not after the running requests' 27 passes; a long-form request
+ * goes window by window, each window a new row. Every request gets exactly the tokens it gets alone
+ * with the same seed and config: a row's random draws depend on its own inputs, config and seed only.
+ *
+ * <pre>{@code
+ * try (SoundStorm model = SoundStorm.load(dir)) {
+ *     CompletableFuture<Generation> f = model.engine().submit(
+ *             GenerationRequest.of(Utterance.of(ids), GenerationConfig.paper().withSeed(7)));
+ *     int[][] tokens = f.join().tokens();
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. {@link #close} stops taking requests, finishes every one already taken and returns.
+ */
+public final class GenerationEngine implements AutoCloseable {
+    /** Padding bound of a group: its padded positions are at most this factor of its real positions. */
+    static final double MAX_PADDING_FACTOR = 1.25;
+
+    private final ModelConfig config;
+    private final EngineSettings settings;
+    private final LevelwiseSampler sampler;
+    /** Most (row, frame) positions one pass may hold, from the device memory bound. */
+    private final long maxPositions;
+    private final EngineMetrics metrics;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    /** Requests waiting for a row (guarded by lock). */
+    private final ArrayDeque<Job> queue = new ArrayDeque<>();
+    /** Requests generating: touched by the scheduler thread only, its size published for metrics. */
+    private final List<Job> active = new ArrayList<>();
+    private volatile int activeCount;
+    private long nextId;
+    private boolean closing;
+    /** Why the scheduler stopped, if it died. */
+    private Throwable broken;
+    private final Thread scheduler;
+
+    /** An engine over a loaded model; the caller keeps owning the model and its backend. */
+    public GenerationEngine(Conformer conformer, EngineSettings settings) {
+        this(conformer.config(), conformer.backend(), conformer::forward, settings);
+    }
+
+    /** An engine over any forward pass (a scripted one in tests). */
+    GenerationEngine(ModelConfig config, Backend backend, DeviceForward forward, EngineSettings settings) {
+        this.config = config;
+        this.settings = settings;
+        this.sampler = new LevelwiseSampler(backend, forward, config.codebookSize(), config.numQuantizers());
+        this.maxPositions = Math.max(1, settings.deviceMemoryBytes() / Conformer.bytesPerPosition(config));
+        this.metrics = new EngineMetrics(this::queueDepth, () -> activeCount);
+        this.scheduler = Thread.ofPlatform().name("soundstorm-engine").daemon(true).unstarted(this::schedule);
+        scheduler.start();
+    }
+
+    public EngineSettings settings() {
+        return settings;
+    }
+
+    public EngineMetrics metrics() {
+        return metrics;
+    }
+
+    /** Forward passes a request for {@code utterance} takes, from the lengths alone (checked first). */
+    public int passes(Utterance utterance, GenerationConfig generation) {
+        RequestCheck.check(config, utterance, "");
+        int[] steps = generation.steps().forLevels(config.numQuantizers());
+        Timeline timeline = new Timeline(utterance, config.semanticRateRatio(), generation);
+        int total = 0;
+        for (int w = 0; w < timeline.windows(); w++) {
+            total += DecodeRow.passes(timeline.targetFrames(w), steps);
+        }
+        return total;
+    }
+
+    /** Requests waiting for a row. */
+    public int queueDepth() {
+        lock.lock();
+        try {
+            return queue.size();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Takes a request. Checks it first: bad input is an {@link IllegalArgumentException} naming the
+     * field and position, thrown here. A request that cannot be taken fails at once (the returned future
+     * is already failed) with {@link QueueFullException}, {@link EngineClosedException} or
+     * {@link DeadlineExceededException}. {@code future.cancel} removes the request at the next pass
+     * boundary without disturbing the others.
+     */
+    public CompletableFuture<Generation> submit(GenerationRequest request) {
+        return enqueue(request, false);
+    }
+
+    /**
+     * Takes a request as {@link #submit} does, but waits for room in the queue instead of refusing it:
+     * for callers that generate a batch and want all of it ({@code SoundStorm.generate}).
+     */
+    public CompletableFuture<Generation> submitWaiting(GenerationRequest request) {
+        return enqueue(request, true);
+    }
+
+    private CompletableFuture<Generation> enqueue(GenerationRequest request, boolean waitForRoom) {
+        if (request == null) {
+            throw new IllegalArgumentException("the request is null");
+        }
+        Job job;
+        try {
+            job = check(request);
+        } catch (IllegalArgumentException e) {
+            metrics.request(EngineMetrics.Outcome.BAD_INPUT);
+            throw e;
+        }
+        lock.lock();
+        try {
+            while (waitForRoom && !closing && queue.size() >= settings.maxQueued()) {
+                changed.awaitUninterruptibly();
+            }
+            if (closing) {
+                return reject(job, EngineMetrics.Outcome.CLOSED, new EngineClosedException(broken == null
+                        ? "the engine is closed" : "the engine stopped after a failure: " + broken));
+            }
+            if (job.deadlineNanos <= System.nanoTime()) {
+                return reject(job, EngineMetrics.Outcome.DEADLINE, new DeadlineExceededException(
+                        "the deadline " + request.deadline() + " passed before the request was taken"));
+            }
+            if (queue.size() >= settings.maxQueued()) {
+                return reject(job, EngineMetrics.Outcome.QUEUE_FULL, new QueueFullException(
+                        "the queue is full: " + queue.size() + " requests waiting (EngineSettings.maxQueued)"));
+            }
+            queue.add(job);
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return job.future;
+    }
+
+    private CompletableFuture<Generation> reject(Job job, EngineMetrics.Outcome outcome, RuntimeException why) {
+        metrics.request(outcome);
+        job.future.completeExceptionally(why);
+        return job.future;
+    }
+
+    /** Validates a request against the model and the engine's bounds, and builds its job. */
+    private Job check(GenerationRequest request) {
+        RequestCheck.check(config, request.utterance(), "");
+        int[] steps = request.config().steps().forLevels(config.numQuantizers());
+        int topK = request.config().topK();
+        if (topK > sampler.maxTopK() && topK < config.codebookSize()) {
+            throw new IllegalArgumentException("top_k " + topK + " is above the backend's limit of "
+                    + sampler.maxTopK());
+        }
+        Timeline timeline = new Timeline(request.utterance(), config.semanticRateRatio(), request.config());
+        for (int w = 0; w < timeline.windows(); w++) {
+            long positions = timeline.windowFrames(w);
+            if (positions > maxPositions) {
+                throw new IllegalArgumentException("window " + w + " has " + positions + " frames, more than the "
+                        + maxPositions + " positions the engine's device memory bound of " + settings.deviceMemoryBytes()
+                        + " bytes allows in a pass (EngineSettings.deviceMemoryBytes)");
+            }
+        }
+        DecodeSettings decode = new DecodeSettings(steps, request.config().temperature(), topK,
+                request.config().choiceTemperature(), request.config().seed());
+        long now = System.nanoTime();
+        long deadline = Long.MAX_VALUE;
+        if (request.deadline() != null) {
+            long left = Duration.between(Instant.now(), request.deadline()).toNanos();
+            deadline = now + Math.min(left, Long.MAX_VALUE / 4);
+        }
+        lock.lock();
+        try {
+            return new Job(nextId++, request, timeline, decode, config.codebookSize(), now, deadline);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The scheduler thread's loop: one pass per turn until closed and drained. */
+    private void schedule() {
+        try {
+            while (admit()) {
+                dropFinishedEarly();
+                if (active.isEmpty()) {
+                    continue;
+                }
+                waitForCompany();
+                runPass(pickGroup());
+            }
+        } catch (Throwable t) {
+            stop(t);
+        }
+    }
+
+    /**
+     * Moves waiting requests into free rows, waiting while there is nothing to do.
+     *
+     * @return false once closed with nothing left
+     */
+    private boolean admit() throws InterruptedException {
+        lock.lock();
+        try {
+            while (active.isEmpty() && queue.isEmpty()) {
+                if (closing) {
+                    return false;
+                }
+                changed.await();
+            }
+            long floor = active.stream().mapToLong(j -> j.served).min().orElse(0);
+            while (active.size() < settings.maxRows() && !queue.isEmpty()) {
+                Job job = queue.poll();
+                // a newcomer starts level with the least served running request, so it neither waits
+                // behind them nor, arriving late, takes every pass from them
+                job.served = floor;
+                active.add(job);
+            }
+            dropQueued();
+            activeCount = active.size();
+            changed.signalAll();
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Fails queued requests whose deadline passed and forgets cancelled ones (lock held). */
+    private void dropQueued() {
+        long now = System.nanoTime();
+        for (Iterator<Job> it = queue.iterator(); it.hasNext(); ) {
+            Job job = it.next();
+            if (ended(job, now)) {
+                it.remove();
+            }
+        }
+    }
+
+    /** Drops active requests that were cancelled or expired. */
+    private void dropFinishedEarly() {
+        long now = System.nanoTime();
+        active.removeIf(job -> ended(job, now));
+        activeCount = active.size();
+    }
+
+    /** Whether a request was cancelled or has just failed its deadline (then failed here). */
+    private boolean ended(Job job, long now) {
+        if (job.future.isCancelled()) {
+            metrics.request(EngineMetrics.Outcome.CANCELLED);
+            return true;
+        }
+        if (job.future.isDone()) {
+            return true;
+        }
+        if (now >= job.deadlineNanos) {
+            metrics.request(EngineMetrics.Outcome.DEADLINE);
+            job.future.completeExceptionally(new DeadlineExceededException("the deadline "
+                    + job.request.deadline() + " passed after " + (job.started() ? "the request started" : "waiting")));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * Holds the first pass of newly admitted requests up to {@code maxWait} after the earliest of them
+     * arrived, so that requests arriving together start together; running requests never wait.
+     */
+    private void waitForCompany() throws InterruptedException {
+        if (settings.maxWait().isZero() || active.stream().anyMatch(Job::started)) {
+            return;
+        }
+        long oldest = active.stream().mapToLong(j -> j.submittedNanos).min().orElseThrow();
+        long until = oldest + settings.maxWait().toNanos();
+        lock.lock();
+        try {
+            long left;
+            while (active.size() + queue.size() < settings.maxRows() && (left = until - System.nanoTime()) > 0
+                    && !closing) {
+                changed.awaitNanos(left);
+            }
+        } finally {
+            lock.unlock();
+        }
+        admit();
+    }
+
+    /**
+     * The next pass's rows: the least served request, then others in order of service, as long as the
+     * group stays within {@code maxRows}, the memory bound and the padding bound (padded positions at
+     * most {@link #MAX_PADDING_FACTOR} of the real ones). Rows in submission order, so an unchanged
+     * group is recognised by the sampler and stays on the device.
+     */
+    private List<Job> pickGroup() {
+        List<Job> byService = new ArrayList<>(active);
+        byService.sort(Comparator.comparingLong((Job j) -> j.served).thenComparingLong(j -> j.id));
+        List<Job> group = new ArrayList<>();
+        long frames = 0;
+        long real = 0;
+        for (Job j : byService) {
+            if (group.size() == settings.maxRows()) {
+                break;
+            }
+            long f = Math.max(frames, j.frames());
+            long n = group.size() + 1;
+            long sum = real + j.frames();
+            if (!group.isEmpty() && (n * f > maxPositions || n * f > MAX_PADDING_FACTOR * sum)) {
+                continue;
+            }
+            group.add(j);
+            frames = f;
+            real = sum;
+        }
+        group.sort(Comparator.comparingLong(j -> j.id));
+        return group;
+    }
+
+    private void runPass(List<Job> group) {
+        List<DecodeRow> rows = new ArrayList<>(group.size());
+        int frames = 0;
+        for (Job j : group) {
+            rows.add(j.row());
+            frames = Math.max(frames, j.frames());
+        }
+        int[] levels = new int[group.size()];
+        int[] iterations = new int[group.size()];
+        for (int i = 0; i < rows.size(); i++) {
+            levels[i] = rows.get(i).level();
+            iterations[i] = rows.get(i).iteration();
+        }
+        long start = System.nanoTime();
+        for (Job j : group) {
+            j.markStarted(start);
+        }
+        try {
+            sampler.pass(rows, frames);
+        } catch (RuntimeException e) {
+            // the device state of this group is unknown: fail its requests, start the next pass afresh
+            sampler.release();
+            for (Job j : group) {
+                fail(j, new GenerationFailedException("the forward pass failed: " + e.getMessage(), e));
+            }
+            return;
+        }
+        long end = System.nanoTime();
+        metrics.pass(group.size(), (long) group.size() * frames);
+        for (int i = 0; i < group.size(); i++) {
+            Job j = group.get(i);
+            j.served += end - start;
+            try {
+                if (j.afterPass(levels[i], iterations[i])) {
+                    active.remove(j);
+                    metrics.request(EngineMetrics.Outcome.OK);
+                    metrics.finished((end - j.submittedNanos) / 1e9);
+                    j.future.complete(j.result(end));
+                }
+            } catch (RuntimeException e) {
+                fail(j, new GenerationFailedException("the request's listener threw: " + e, e));
+            }
+        }
+        activeCount = active.size();
+    }
+
+    private void fail(Job job, GenerationRejectedException why) {
+        active.remove(job);
+        metrics.request(EngineMetrics.Outcome.FAILED);
+        job.future.completeExceptionally(why);
+    }
+
+    /** The scheduler died (an Error, or a bug): fail everything taken and refuse the rest. */
+    private void stop(Throwable cause) {
+        List<Job> all = new ArrayList<>(active);
+        lock.lock();
+        try {
+            closing = true;
+            broken = cause;
+            all.addAll(queue);
+            queue.clear();
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        active.clear();
+        activeCount = 0;
+        for (Job j : all) {
+            metrics.request(EngineMetrics.Outcome.FAILED);
+            j.future.completeExceptionally(new GenerationFailedException("the engine stopped: " + cause, cause));
+        }
+        sampler.release();
+    }
+
+    /**
+     * Stops taking requests, finishes every request already taken (queued or generating), then returns;
+     * the caller may close the backend afterwards. Idempotent.
+     */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closing = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        if (Thread.currentThread() == scheduler) {
+            throw new IllegalStateException("close() from the engine's own thread (a listener) would never return");
+        }
+        boolean interrupted = false;
+        while (scheduler.isAlive()) {
+            try {
+                scheduler.join(TimeUnit.SECONDS.toMillis(1));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        sampler.release();
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
