@@ -136,7 +136,7 @@ public final class SoundStorm implements AutoCloseable {
         RequestCheck.check(config(), utterances);
         int total = utterances.stream().mapToInt(u -> engine.passes(u, config)).sum();
         int[] done = {0};
-        List<CompletableFuture<Generation>> futures = new ArrayList<>();
+        List<GenerationRequest> requests = new ArrayList<>();
         for (int u = 0; u < utterances.size(); u++) {
             int index = u;
             GenerationListener each = new GenerationListener() {
@@ -152,8 +152,9 @@ public final class SoundStorm implements AutoCloseable {
                     windows.onWindow(index, frameOffset, tokens);
                 }
             };
-            futures.add(engine.submitWaiting(new GenerationRequest(utterances.get(u), config, null, each)));
+            requests.add(new GenerationRequest(utterances.get(u), config, null, each));
         }
+        List<CompletableFuture<Generation>> futures = engine.submitAll(requests);
         List<int[][]> out = new ArrayList<>();
         for (CompletableFuture<Generation> f : futures) {
             try {

@@ -167,7 +167,7 @@ class SoundStormTest {
     }
 
     @Test
-    void concurrentGenerationsOnOneModelAreSerializedAndCorrect() throws Exception {
+    void concurrentGenerationsOnOneModelAreBatchedAndEachEqualsItsSoloResult() throws Exception {
         Path dir = TestModels.random(tmp.resolve("q12"), TWELVE_LEVELS, 1);
         try (SoundStorm model = SoundStorm.load(dir)) {
             Utterance u = Utterance.of(ids(20, 10, 10));

@@ -130,9 +130,9 @@ final class GenerateCommand extends OutputCommand {
             long t0 = System.nanoTime();
             ProgressBar bar = System.console() != null
                     ? new ProgressBar(System.err, config.steps().forLevels(model.config().numQuantizers()), t0) : null;
-            int[] passes = {0};
+            // forward passes as the engine counts them: the utterances share them
+            long passesBefore = model.engine().metrics().passes();
             ProgressListener listener = p -> {
-                passes[0] = p.passesDone();
                 if (bar != null) {
                     bar.show(p);
                 }
@@ -149,6 +149,7 @@ final class GenerateCommand extends OutputCommand {
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            long passes = model.engine().metrics().passes() - passesBefore;
             if (bar != null) {
                 bar.finish();
             }
@@ -165,8 +166,8 @@ final class GenerateCommand extends OutputCommand {
                 Npy.writeLongs(out, new int[] {tokens.batch(), frames, levels}, flat);
             }
             out().printf(Locale.ROOT, "%s: tokens [%d, %d, %d] int64, %d forward passes in %.2f s (%.1f passes/s, %s)%n",
-                    out != null ? "wrote " + out : "generated", tokens.batch(), frames, levels, passes[0], seconds,
-                    passes[0] / seconds, model.backendDescription());
+                    out != null ? "wrote " + out : "generated", tokens.batch(), frames, levels, passes, seconds,
+                    passes / seconds, model.backendDescription());
             if (audio != null) {
                 audio.write(wavs, audioCodec.config().sampleRate());
                 out().printf(Locale.ROOT, "wrote %s: %d Hz audio, decoded window by window in %.2f s of the %.2f s%n",

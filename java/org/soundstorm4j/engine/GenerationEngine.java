@@ -41,8 +41,13 @@ import org.soundstorm4j.backend.Backend;
  * <p>Thread-safe. {@link #close} stops taking requests, finishes every one already taken and returns.
  */
 public final class GenerationEngine implements AutoCloseable {
-    /** Padding bound of a group: its padded positions are at most this factor of its real positions. */
-    static final double MAX_PADDING_FACTOR = 1.25;
+    /**
+     * Padding bound: a row joins a group only if the group's frames stay within this fraction of its
+     * own frames plus {@link #PADDING_SLACK}; the slack lets short rows of nearly equal length share a
+     * pass, where the extra positions cost next to nothing.
+     */
+    static final double PADDING_FRACTION = 0.25;
+    static final int PADDING_SLACK = 16;
 
     private final ModelConfig config;
     private final EngineSettings settings;
@@ -117,21 +122,45 @@ public final class GenerationEngine implements AutoCloseable {
      * boundary without disturbing the others.
      */
     public CompletableFuture<Generation> submit(GenerationRequest request) {
-        return enqueue(request, false);
+        return enqueue(request);
     }
 
     /**
-     * Takes a request as {@link #submit} does, but waits for room in the queue instead of refusing it:
-     * for callers that generate a batch and want all of it ({@code SoundStorm.generate}).
+     * Takes a batch of requests, all checked before any is taken (bad input names the request's index),
+     * queued together so that they start in the same pass where rows allow, and waiting for room in
+     * the queue instead of refusing: for callers that want all of a batch ({@code SoundStorm.generate}).
+     * A closed engine or a passed deadline still fails a request's future at once.
      */
-    public CompletableFuture<Generation> submitWaiting(GenerationRequest request) {
-        return enqueue(request, true);
+    public List<CompletableFuture<Generation>> submitAll(List<GenerationRequest> requests) {
+        if (requests == null || requests.isEmpty()) {
+            throw new IllegalArgumentException("no requests");
+        }
+        List<Job> jobs = new ArrayList<>();
+        for (int i = 0; i < requests.size(); i++) {
+            try {
+                jobs.add(check(requests.get(i)));
+            } catch (IllegalArgumentException e) {
+                metrics.request(EngineMetrics.Outcome.BAD_INPUT);
+                throw new IllegalArgumentException("request " + i + ": " + e.getMessage(), e);
+            }
+        }
+        lock.lock();
+        try {
+            for (Job job : jobs) {
+                while (!closing && queue.size() >= settings.maxQueued()) {
+                    changed.signalAll();
+                    changed.awaitUninterruptibly();
+                }
+                take(job);
+            }
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+        return jobs.stream().map(j -> j.future).toList();
     }
 
-    private CompletableFuture<Generation> enqueue(GenerationRequest request, boolean waitForRoom) {
-        if (request == null) {
-            throw new IllegalArgumentException("the request is null");
-        }
+    private CompletableFuture<Generation> enqueue(GenerationRequest request) {
         Job job;
         try {
             job = check(request);
@@ -141,22 +170,7 @@ public final class GenerationEngine implements AutoCloseable {
         }
         lock.lock();
         try {
-            while (waitForRoom && !closing && queue.size() >= settings.maxQueued()) {
-                changed.awaitUninterruptibly();
-            }
-            if (closing) {
-                return reject(job, EngineMetrics.Outcome.CLOSED, new EngineClosedException(broken == null
-                        ? "the engine is closed" : "the engine stopped after a failure: " + broken));
-            }
-            if (job.deadlineNanos <= System.nanoTime()) {
-                return reject(job, EngineMetrics.Outcome.DEADLINE, new DeadlineExceededException(
-                        "the deadline " + request.deadline() + " passed before the request was taken"));
-            }
-            if (queue.size() >= settings.maxQueued()) {
-                return reject(job, EngineMetrics.Outcome.QUEUE_FULL, new QueueFullException(
-                        "the queue is full: " + queue.size() + " requests waiting (EngineSettings.maxQueued)"));
-            }
-            queue.add(job);
+            take(job);
             changed.signalAll();
         } finally {
             lock.unlock();
@@ -164,14 +178,32 @@ public final class GenerationEngine implements AutoCloseable {
         return job.future;
     }
 
-    private CompletableFuture<Generation> reject(Job job, EngineMetrics.Outcome outcome, RuntimeException why) {
+    /** Queues a checked job, or fails its future with the reason it cannot be taken (lock held). */
+    private void take(Job job) {
+        if (closing) {
+            reject(job, EngineMetrics.Outcome.CLOSED, new EngineClosedException(broken == null
+                    ? "the engine is closed" : "the engine stopped after a failure: " + broken));
+        } else if (job.deadlineNanos <= System.nanoTime()) {
+            reject(job, EngineMetrics.Outcome.DEADLINE, new DeadlineExceededException(
+                    "the deadline " + job.request.deadline() + " passed before the request was taken"));
+        } else if (queue.size() >= settings.maxQueued()) {
+            reject(job, EngineMetrics.Outcome.QUEUE_FULL, new QueueFullException(
+                    "the queue is full: " + queue.size() + " requests waiting (EngineSettings.maxQueued)"));
+        } else {
+            queue.add(job);
+        }
+    }
+
+    private void reject(Job job, EngineMetrics.Outcome outcome, RuntimeException why) {
         metrics.request(outcome);
         job.future.completeExceptionally(why);
-        return job.future;
     }
 
     /** Validates a request against the model and the engine's bounds, and builds its job. */
     private Job check(GenerationRequest request) {
+        if (request == null) {
+            throw new IllegalArgumentException("the request is null");
+        }
         RequestCheck.check(config, request.utterance(), "");
         int[] steps = request.config().steps().forLevels(config.numQuantizers());
         int topK = request.config().topK();
@@ -312,32 +344,36 @@ public final class GenerationEngine implements AutoCloseable {
 
     /**
      * The next pass's rows: the least served request, then others in order of service, as long as the
-     * group stays within {@code maxRows}, the memory bound and the padding bound (padded positions at
-     * most {@link #MAX_PADDING_FACTOR} of the real ones). Rows in submission order, so an unchanged
-     * group is recognised by the sampler and stays on the device.
+     * group stays within {@code maxRows} and the memory bound and no row is padded by more than
+     * {@link #PADDING_FRACTION} of its frames plus {@link #PADDING_SLACK} frames. Rows in submission
+     * order, so an unchanged group is recognised by the sampler and stays on the device.
      */
     private List<Job> pickGroup() {
         List<Job> byService = new ArrayList<>(active);
         byService.sort(Comparator.comparingLong((Job j) -> j.served).thenComparingLong(j -> j.id));
         List<Job> group = new ArrayList<>();
-        long frames = 0;
-        long real = 0;
+        int longest = 0;
+        int shortest = Integer.MAX_VALUE;
         for (Job j : byService) {
             if (group.size() == settings.maxRows()) {
                 break;
             }
-            long f = Math.max(frames, j.frames());
-            long n = group.size() + 1;
-            long sum = real + j.frames();
-            if (!group.isEmpty() && (n * f > maxPositions || n * f > MAX_PADDING_FACTOR * sum)) {
+            int f = Math.max(longest, j.frames());
+            int s = Math.min(shortest, j.frames());
+            if (!group.isEmpty() && ((long) (group.size() + 1) * f > maxPositions || f > paddedLimit(s))) {
                 continue;
             }
             group.add(j);
-            frames = f;
-            real = sum;
+            longest = f;
+            shortest = s;
         }
         group.sort(Comparator.comparingLong(j -> j.id));
         return group;
+    }
+
+    /** The most frames a row of {@code frames} frames may be padded to. */
+    static long paddedLimit(int frames) {
+        return (long) Math.floor(frames * (1 + PADDING_FRACTION)) + PADDING_SLACK;
     }
 
     private void runPass(List<Job> group) {
