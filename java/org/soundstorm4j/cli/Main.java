@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "soundstorm4j", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
         description = "SoundStorm (arXiv 2305.09636) inference: RVQ audio tokens from semantic tokens.",
         subcommands = {GenerateCommand.class, DecodeCommand.class, LogitsCommand.class, BenchCommand.class, InfoCommand.class,
-                ConvertCommand.class})
+                ConvertCommand.class, ServeCommand.class})
 public final class Main {
 
     public static void main(String[] args) {

@@ -57,6 +57,11 @@ final class VectorApiRelaunch {
         command.addAll(List.of(args));
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();
+            // SIGTERM / SIGINT go on to the child, which decides how to stop (serve finishes its requests
+            // and exits 0); this JVM then exits with the child's status instead of the signal's
+            for (String name : List.of("TERM", "INT")) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), s -> child.destroy());
+            }
             // Without this, kill -TERM on this JVM would leave the child running to the end,
             // writing --out after the user stopped the command.
             Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(child), "stop-child-jvm"));

@@ -9,7 +9,8 @@ import java.time.Duration;
  *                          the queue
  * @param maxWait           how long the first pass of a newly admitted request waits for others to arrive
  *                          before it runs without a full batch; later passes never wait
- * @param maxQueued         requests waiting for a row; one more fails with {@link QueueFullException}
+ * @param maxQueued         requests waiting for a row once every row is taken; one more fails with
+ *                          {@link QueueFullException} (0: take a request only when a row is free)
  * @param deviceMemoryBytes bound on the activations of one pass (the model's workspace and the decode buffers,
  *                          {@code Conformer.bytesPerPosition} per (row, frame) position, weights excluded): a pass
  *                          never holds more positions than fit, and a request whose window alone does not fit is

@@ -147,7 +147,7 @@ public final class GenerationEngine implements AutoCloseable {
         lock.lock();
         try {
             for (Job job : jobs) {
-                while (!closing && queue.size() >= settings.maxQueued()) {
+                while (!closing && queue.size() >= settings.maxQueued() + Math.max(0, settings.maxRows() - activeCount)) {
                     changed.signalAll();
                     changed.awaitUninterruptibly();
                 }
@@ -186,7 +186,7 @@ public final class GenerationEngine implements AutoCloseable {
         } else if (job.deadlineNanos <= System.nanoTime()) {
             reject(job, EngineMetrics.Outcome.DEADLINE, new DeadlineExceededException(
                     "the deadline " + job.request.deadline() + " passed before the request was taken"));
-        } else if (queue.size() >= settings.maxQueued()) {
+        } else if (queue.size() >= settings.maxQueued() + Math.max(0, settings.maxRows() - activeCount)) {
             reject(job, EngineMetrics.Outcome.QUEUE_FULL, new QueueFullException(
                     "the queue is full: " + queue.size() + " requests waiting (EngineSettings.maxQueued)"));
         } else {

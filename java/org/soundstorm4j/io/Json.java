@@ -270,9 +270,28 @@ public final class Json {
         return sb.toString();
     }
 
+    /**
+     * Writes a value tree as {@link #write} does, but on one line without spaces (one line of
+     * newline-delimited JSON); an {@code int[]} is written as an array of numbers.
+     */
+    public static String writeLine(Object value) {
+        StringBuilder sb = new StringBuilder();
+        write(sb, value, -1);
+        return sb.toString();
+    }
+
+    /** {@code indent} -1: compact, on one line. */
     private static void write(StringBuilder sb, Object value, int indent) {
+        boolean compact = indent < 0;
         switch (value) {
             case null -> sb.append("null");
+            case int[] ints -> {
+                sb.append('[');
+                for (int i = 0; i < ints.length; i++) {
+                    sb.append(i == 0 ? "" : compact ? "," : ", ").append(ints[i]);
+                }
+                sb.append(']');
+            }
             case String s -> quote(sb, s);
             case Boolean b -> sb.append(b);
             case Long l -> sb.append(l);
@@ -285,18 +304,21 @@ public final class Json {
                     return;
                 }
                 sb.append('{');
-                String sep = "\n";
+                String sep = compact ? "" : "\n";
                 for (Map.Entry<?, ?> e : map.entrySet()) {
                     if (!(e.getKey() instanceof String key)) {
                         throw new IllegalArgumentException("JSON object keys must be strings, got " + e.getKey());
                     }
-                    sb.append(sep).repeat(' ', indent + 2);
+                    sb.append(sep).repeat(' ', compact ? 0 : indent + 2);
                     quote(sb, key);
-                    sb.append(": ");
-                    write(sb, e.getValue(), indent + 2);
-                    sep = ",\n";
+                    sb.append(compact ? ":" : ": ");
+                    write(sb, e.getValue(), compact ? -1 : indent + 2);
+                    sep = compact ? "," : ",\n";
                 }
-                sb.append('\n').repeat(' ', indent).append('}');
+                if (!compact) {
+                    sb.append('\n').repeat(' ', indent);
+                }
+                sb.append('}');
             }
             case List<?> list -> {
                 if (list.isEmpty()) {
@@ -304,13 +326,16 @@ public final class Json {
                     return;
                 }
                 sb.append('[');
-                String sep = "\n";
+                String sep = compact ? "" : "\n";
                 for (Object item : list) {
-                    sb.append(sep).repeat(' ', indent + 2);
-                    write(sb, item, indent + 2);
-                    sep = ",\n";
+                    sb.append(sep).repeat(' ', compact ? 0 : indent + 2);
+                    write(sb, item, compact ? -1 : indent + 2);
+                    sep = compact ? "," : ",\n";
                 }
-                sb.append('\n').repeat(' ', indent).append(']');
+                if (!compact) {
+                    sb.append('\n').repeat(' ', indent);
+                }
+                sb.append(']');
             }
             default -> throw new IllegalArgumentException(
                     "cannot write a " + value.getClass().getName() + " as JSON");
