@@ -59,6 +59,11 @@ public final class EngineMetrics {
         return passes.get();
     }
 
+    /** Rows summed over every forward pass (with {@link #passes}: the mean rows per pass over a span). */
+    public long rowsInPasses() {
+        return (long) batchRows.sum();
+    }
+
     /** Mean rows per forward pass (0 before the first). */
     public double meanRowsPerPass() {
         long n = batchRows.count();
