@@ -6,6 +6,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Callable;
 import org.soundstorm4j.SoundStorm;
 import org.soundstorm4j.backend.Backends;
+import org.soundstorm4j.codec.Codec;
 import org.soundstorm4j.engine.EngineSettings;
 import org.soundstorm4j.serve.GenerationServer;
 import picocli.CommandLine.Command;
@@ -47,6 +48,10 @@ final class ServeCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     long maxBodyKb;
 
+    @Option(names = "--codec", description = "Codec folder (SpeechTokenizer's release, or converted): serve "
+            + "Accept: audio/wav; its levels must line up with the model's (config.json's codec_pairing).")
+    java.nio.file.Path codecDir;
+
     @Option(names = "--backend", defaultValue = "auto", description = "Backend: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}).",
             completionCandidates = BackendNames.class)
     String backendName;
@@ -55,8 +60,9 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws IOException, InterruptedException {
         EngineSettings settings = new EngineSettings(maxBatch, Duration.ofMillis(maxWaitMs), maxQueue,
                 deviceMemoryMb << 20);
-        try (SoundStorm model = SoundStorm.load(weights, Backends.create(backendName), settings)) {
-            GenerationServer server = new GenerationServer(model.engine(), model.config().numQuantizers(), host, port,
+        try (SoundStorm model = SoundStorm.load(weights, Backends.create(backendName), settings);
+             Codec codec = codecDir == null ? null : Codec.load(codecDir, Backends.create(backendName))) {
+            GenerationServer server = new GenerationServer(model.engine(), model.config(), codec, host, port,
                     maxBodyKb << 10);
             CountDownLatch stop = new CountDownLatch(1);
             Signal.handle(new Signal("TERM"), s -> stop.countDown());

@@ -2,44 +2,35 @@ package org.soundstorm4j.cli;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import org.soundstorm4j.codec.Codec;
-import org.soundstorm4j.codec.CodecInput;
-import org.soundstorm4j.codec.CodecStream;
+import org.soundstorm4j.codec.WindowAudio;
 import org.soundstorm4j.io.Cleanup;
 import org.soundstorm4j.io.Wav;
-import org.soundstorm4j.model.CodecPairing;
 import org.soundstorm4j.model.ModelConfig;
 
 /**
- * {@code generate --codec --wav}: one {@link CodecStream} per utterance, fed each generated window
- * as soon as it is final (with the semantic ids as level 0 where the model's pairing says so), so
- * the audio is decoded while the generation goes on. The samples are kept until {@link #write},
- * since a WAV file is written whole or not at all.
+ * {@code generate --codec --wav}: one {@link WindowAudio} per utterance, fed each generated window
+ * as soon as it is final, so the audio is decoded while the generation goes on. The samples are
+ * kept until {@link #write}, since a WAV file is written whole or not at all.
  */
 final class StreamedAudio implements AutoCloseable {
-    private final List<int[]> levelZero;
-    private final List<CodecStream> streams = new ArrayList<>();
+    private final List<WindowAudio> decoders = new ArrayList<>();
     private final float[][] samples;
     private long decodeNanos;
 
-    private StreamedAudio(List<int[]> levelZero, int utterances) {
-        this.levelZero = levelZero;
+    private StreamedAudio(int utterances) {
         this.samples = new float[utterances][];
     }
 
-    /** Opens a stream per utterance of {@code semantics} (target ids, at the codec's frame rate once upsampled). */
+    /** Opens a decode per utterance of {@code semantics} (target ids, at the semantic rate). */
     static StreamedAudio open(Codec codec, ModelConfig config, List<int[]> semantics) {
-        boolean semanticIsLevel0 = config.codecPairing() == CodecPairing.SEMANTIC_IS_LEVEL_0;
-        StreamedAudio audio = new StreamedAudio(semanticIsLevel0 ? semantics : null, semantics.size());
+        StreamedAudio audio = new StreamedAudio(semantics.size());
         try {
-            int levels = config.numQuantizers() + (semanticIsLevel0 ? 1 : 0);
             for (int u = 0; u < semantics.size(); u++) {
-                int frames = config.frames(semantics.get(u).length);
-                float[] row = new float[Math.multiplyExact(frames, codec.config().hop())];
+                float[] row = new float[Math.multiplyExact(config.frames(semantics.get(u).length), codec.config().hop())];
                 audio.samples[u] = row;
-                audio.streams.add(codec.stream(levels, frames,
+                audio.decoders.add(WindowAudio.open(codec, config, semantics.get(u),
                         (r, offset, chunk) -> System.arraycopy(chunk, 0, row, (int) offset, chunk.length)));
             }
             return audio;
@@ -52,14 +43,7 @@ final class StreamedAudio implements AutoCloseable {
     /** Decodes utterance {@code u}'s window of tokens {@code [frames][Q]} starting at output frame {@code offset}. */
     void onWindow(int u, int offset, int[][] tokens) {
         long t0 = System.nanoTime();
-        List<int[]> windowLevelZero = levelZero == null ? null
-                : List.of(Arrays.copyOfRange(levelZero.get(u), offset, offset + tokens.length));
-        int[][][] codes = CodecInput.stack(windowLevelZero, List.<int[][]>of(tokens));   // [levels][1][frames]
-        int[][] row = new int[codes.length][];
-        for (int q = 0; q < codes.length; q++) {
-            row[q] = codes[q][0];
-        }
-        streams.get(u).push(row);
+        decoders.get(u).push(offset, tokens);
         decodeNanos += System.nanoTime() - t0;
     }
 
@@ -70,10 +54,10 @@ final class StreamedAudio implements AutoCloseable {
 
     /** Writes utterance u's audio to {@code wavs.get(u)} (16-bit PCM at {@code rate} Hz). */
     void write(List<Path> wavs, int rate) {
-        for (int u = 0; u < streams.size(); u++) {
-            if (!streams.get(u).isComplete()) {
-                throw new IllegalStateException("utterance " + u + ": audio decoded for " + streams.get(u).pushedFrames()
-                        + " frames only");
+        for (int u = 0; u < decoders.size(); u++) {
+            if (!decoders.get(u).isComplete()) {
+                throw new IllegalStateException("utterance " + u + ": audio decoded for "
+                        + decoders.get(u).pushedFrames() + " frames only");
             }
         }
         for (int u = 0; u < wavs.size(); u++) {
@@ -83,6 +67,6 @@ final class StreamedAudio implements AutoCloseable {
 
     @Override
     public void close() {
-        streams.forEach(CodecStream::close);
+        decoders.forEach(WindowAudio::close);
     }
 }

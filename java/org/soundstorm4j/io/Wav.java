@@ -74,21 +74,48 @@ public final class Wav {
                 ByteBuffer buf = ByteBuffer.allocate(CHUNK_SAMPLES * encoding.bytesPerSample()).order(ByteOrder.LITTLE_ENDIAN);
                 for (int at = 0; at < samples.length; at += CHUNK_SAMPLES) {
                     buf.clear();
-                    int n = Math.min(CHUNK_SAMPLES, samples.length - at);
-                    for (int i = 0; i < n; i++) {
-                        float x = samples[at + i];
-                        if (encoding == Encoding.PCM_16) {
-                            buf.putShort(toPcm16(x));
-                        } else {
-                            buf.putFloat(x);
-                        }
-                    }
+                    put(buf, samples, at, Math.min(CHUNK_SAMPLES, samples.length - at), encoding);
                     buf.flip();
                     writeFully(channel, buf);
                 }
             });
         } catch (IOException e) {
             throw IoErrors.cannotWrite(file, e);
+        }
+    }
+
+    /**
+     * The bytes a WAV of {@code sampleCount} mono samples starts with, for a WAV sent piece by piece
+     * (a stream whose length is known up front): this, then {@link #encode} of each chunk in order.
+     */
+    public static byte[] header(int sampleRate, long sampleCount, Encoding encoding) {
+        new Audio(sampleRate, new float[0]); // validates the rate
+        long dataBytes = sampleCount * encoding.bytesPerSample();
+        if (sampleCount < 0 || dataBytes > MAX_DATA_BYTES) {
+            throw new WavException(sampleCount + " samples do not fit in a WAV file (4 GiB at most)");
+        }
+        ByteBuffer b = header(encoding, sampleRate, (int) Math.min(sampleCount, Integer.MAX_VALUE), dataBytes);
+        byte[] out = new byte[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    /** Samples as a WAV's data bytes (little-endian; PCM_16 clamped as {@link #write} does). */
+    public static byte[] encode(float[] samples, Encoding encoding) {
+        ByteBuffer b = ByteBuffer.allocate(Math.multiplyExact(samples.length, encoding.bytesPerSample()))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        put(b, samples, 0, samples.length, encoding);
+        return b.array();
+    }
+
+    private static void put(ByteBuffer buf, float[] samples, int from, int n, Encoding encoding) {
+        for (int i = 0; i < n; i++) {
+            float x = samples[from + i];
+            if (encoding == Encoding.PCM_16) {
+                buf.putShort(toPcm16(x));
+            } else {
+                buf.putFloat(x);
+            }
         }
     }
 

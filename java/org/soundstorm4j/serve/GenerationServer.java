@@ -16,7 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.soundstorm4j.engine.DeadlineExceededException;
 import org.soundstorm4j.engine.EngineClosedException;
@@ -25,7 +24,9 @@ import org.soundstorm4j.engine.GenerationEngine;
 import org.soundstorm4j.engine.GenerationListener;
 import org.soundstorm4j.engine.GenerationRequest;
 import org.soundstorm4j.engine.QueueFullException;
+import org.soundstorm4j.codec.Codec;
 import org.soundstorm4j.io.Json;
+import org.soundstorm4j.model.ModelConfig;
 
 /**
  * HTTP over a {@link GenerationEngine}, on the JDK's built-in server with one virtual thread per
@@ -34,20 +35,25 @@ import org.soundstorm4j.io.Json;
  * <ul>
  *   <li>{@code POST /v1/generate}: a {@link GenerateBody}; 200 {@code application/json} with the tokens,
  *       or, with {@code Accept: application/x-ndjson}, one line per finished window as it finishes
- *       (chunked) and a closing line. 400 bad input, 413 body over the limit, 429 queue full,
- *       503 shutting down, 504 deadline.</li>
+ *       (chunked) and a closing line, or, with {@code Accept: audio/wav} and a codec, the audio as a
+ *       16-bit PCM WAV sent as each window is decoded ({@link WavReply}; 406 without a codec). 400 bad
+ *       input, 413 body over the limit, 429 queue full, 503 shutting down, 504 deadline.</li>
  *   <li>{@code GET /healthz}: 200 {@code ok} while the model is loaded and the server takes work.</li>
  *   <li>{@code GET /metrics}: the engine's {@link org.soundstorm4j.engine.EngineMetrics} in the
  *       Prometheus text format.</li>
  * </ul>
- * A client that disconnects while its windows stream has its request cancelled: its row leaves the
- * batch at the next pass.
+ * A client that disconnects while its reply is written has its request cancelled: its row leaves
+ * the batch at the next pass.
  */
 public final class GenerationServer implements AutoCloseable {
+    static final String JSON = "application/json";
     static final String NDJSON = "application/x-ndjson";
+    static final String WAV = "audio/wav";
 
     private final GenerationEngine engine;
-    private final int levels;
+    private final ModelConfig model;
+    /** Decodes {@code audio/wav} replies; null when the server has no codec (406). */
+    private final Codec codec;
     private final long maxBodyBytes;
     private final HttpServer http;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
@@ -56,13 +62,19 @@ public final class GenerationServer implements AutoCloseable {
     /**
      * Starts serving on {@code host:port} (port 0: a free one, see {@link #port}).
      *
-     * @param levels       the model's levels, for the replies
+     * @param model        the engine's model (its levels, and how a codec's levels line up with them)
+     * @param codec        decodes {@code audio/wav} replies, or null for none; the caller keeps owning it
      * @param maxBodyBytes larger bodies get 413 without being read
+     * @throws IllegalArgumentException if the codec's levels or codebook do not line up with the model's
      */
-    public GenerationServer(GenerationEngine engine, int levels, String host, int port, long maxBodyBytes)
-            throws IOException {
+    public GenerationServer(GenerationEngine engine, ModelConfig model, Codec codec, String host, int port,
+                            long maxBodyBytes) throws IOException {
+        if (codec != null) {
+            model.codecPairing().check(model, codec.config().nQ(), codec.config().codebookSize());
+        }
         this.engine = engine;
-        this.levels = levels;
+        this.model = model;
+        this.codec = codec;
         this.maxBodyBytes = maxBodyBytes;
         this.http = HttpServer.create(new InetSocketAddress(host, port), 0);
         http.setExecutor(threads);
@@ -70,6 +82,10 @@ public final class GenerationServer implements AutoCloseable {
         http.createContext("/healthz", this::healthz);
         http.createContext("/metrics", this::metrics);
         http.start();
+    }
+
+    private int levels() {
+        return model.numQuantizers();
     }
 
     /** The port the server listens on. */
@@ -114,24 +130,45 @@ public final class GenerationServer implements AutoCloseable {
                 error(x, 413, "the body is over the limit of " + maxBodyBytes + " bytes");
                 return;
             }
+            String format = accepts(x, WAV) ? WAV : accepts(x, NDJSON) ? NDJSON : JSON;
+            if (format.equals(WAV) && codec == null) {
+                error(x, 406, "audio/wav needs a codec: start the server with --codec DIR");
+                return;
+            }
             GenerateBody body;
             CompletableFuture<Generation> future;
-            boolean stream = accepts(x, NDJSON);
-            Windows windows = new Windows();
+            WindowQueue windows = new WindowQueue();
             try {
                 body = GenerateBody.parse(text);
                 GenerationRequest request = new GenerationRequest(body.utterance(), body.config(),
                         body.timeout() == null ? null : Instant.now().plus(body.timeout()),
-                        stream ? windows : GenerationListener.NONE);
+                        format.equals(JSON) ? GenerationListener.NONE : windows);
                 future = engine.submit(request);
             } catch (IllegalArgumentException e) {
                 error(x, 400, e.getMessage());
                 return;
             }
-            if (stream) {
-                stream(x, future, windows);
-            } else {
-                reply(x, future);
+            windows.endWith(future);
+            try {
+                switch (format) {
+                    case WAV -> WavReply.send(x, future, windows, codec, model, body.utterance().semantic());
+                    case NDJSON -> stream(x, future, windows);
+                    default -> reply(x, future);
+                }
+            } catch (IOException e) {
+                // the client went away: its row leaves the batch at the next pass
+                future.cancel(true);
+                throw e;
+            } catch (RuntimeException e) {
+                // the reply failed (a codec error): a status if nothing was sent yet, else a cut-short reply
+                future.cancel(true);
+                if (x.getResponseCode() != -1) {
+                    throw e;
+                }
+                error(x, 500, "the reply failed: " + e.getMessage());
+            } catch (InterruptedException e) {
+                future.cancel(true);
+                Thread.currentThread().interrupt();
             }
         }
     }
@@ -148,72 +185,52 @@ public final class GenerationServer implements AutoCloseable {
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("tokens", List.of(g.tokens()));
         out.put("frames", g.frames());
-        out.put("levels", levels);
+        out.put("levels", levels());
         out.put("passes", g.passes());
         out.put("queued_ms", g.queued().toNanos() / 1e6);
         out.put("generate_ms", g.generating().toNanos() / 1e6);
-        send(x, 200, "application/json", Json.writeLine(out) + "\n");
+        send(x, 200, JSON, Json.writeLine(out) + "\n");
     }
 
     /** One line per window as it is final, then a closing line (or an error line). */
-    private void stream(HttpExchange x, CompletableFuture<Generation> future, Windows windows) throws IOException {
-        future.whenComplete((g, e) -> windows.lines.add(Windows.END));
-        try {
-            // the first window's wait is where a refused request shows: answer those with a status
-            Object first = windows.lines.take();
-            if (first == Windows.END && future.isCompletedExceptionally()) {
-                Throwable cause = cause(future);
-                error(x, status(cause), cause.getMessage());
-                return;
-            }
-            x.getResponseHeaders().set("Content-Type", NDJSON);
-            x.sendResponseHeaders(200, 0);
-            OutputStream out = x.getResponseBody();
-            for (Object line = first; line != Windows.END; line = windows.lines.take()) {
-                out.write(((String) line).getBytes(StandardCharsets.UTF_8));
-                out.flush();
-            }
-            Map<String, Object> last = new LinkedHashMap<>();
-            if (future.isCompletedExceptionally()) {
-                last.put("error", cause(future).getMessage());
-                last.put("status", status(cause(future)));
-            } else {
-                Generation g = future.join();
-                last.put("done", true);
-                last.put("frames", g.frames());
-                last.put("levels", levels);
-                last.put("passes", g.passes());
-                last.put("queued_ms", g.queued().toNanos() / 1e6);
-                last.put("generate_ms", g.generating().toNanos() / 1e6);
-            }
-            out.write((Json.writeLine(last) + "\n").getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            // the client went away: its row leaves the batch at the next pass
-            future.cancel(true);
-            throw e;
-        } catch (InterruptedException e) {
-            future.cancel(true);
-            Thread.currentThread().interrupt();
+    private void stream(HttpExchange x, CompletableFuture<Generation> future, WindowQueue windows)
+            throws IOException, InterruptedException {
+        // the first window's wait is where a refused request shows: answer those with a status
+        WindowQueue.Window first = windows.take();
+        if (first == null && future.isCompletedExceptionally()) {
+            Throwable cause = cause(future);
+            error(x, status(cause), cause.getMessage());
+            return;
         }
-    }
-
-    /** Windows as ndjson lines, handed from the engine's thread to the exchange's. */
-    private static final class Windows implements GenerationListener {
-        static final Object END = new Object();
-        final LinkedBlockingQueue<Object> lines = new LinkedBlockingQueue<>();
-        private int window;
-
-        @Override
-        public void onWindow(int frameOffset, int[][] tokens) {
+        x.getResponseHeaders().set("Content-Type", NDJSON);
+        x.sendResponseHeaders(200, 0);
+        OutputStream out = x.getResponseBody();
+        for (WindowQueue.Window w = first; w != null; w = windows.take()) {
             Map<String, Object> line = new LinkedHashMap<>();
-            line.put("window", window++);
-            line.put("frame_offset", frameOffset);
-            line.put("tokens", List.of(tokens));
-            lines.add(Json.writeLine(line) + "\n");
+            line.put("window", w.index());
+            line.put("frame_offset", w.frameOffset());
+            line.put("tokens", List.of(w.tokens()));
+            out.write((Json.writeLine(line) + "\n").getBytes(StandardCharsets.UTF_8));
+            out.flush();
         }
+        Map<String, Object> last = new LinkedHashMap<>();
+        if (future.isCompletedExceptionally()) {
+            last.put("error", cause(future).getMessage());
+            last.put("status", status(cause(future)));
+        } else {
+            Generation g = future.join();
+            last.put("done", true);
+            last.put("frames", g.frames());
+            last.put("levels", levels());
+            last.put("passes", g.passes());
+            last.put("queued_ms", g.queued().toNanos() / 1e6);
+            last.put("generate_ms", g.generating().toNanos() / 1e6);
+        }
+        out.write((Json.writeLine(last) + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
-    private static Throwable cause(CompletableFuture<?> f) {
+    /** Why a completed future failed. */
+    static Throwable cause(CompletableFuture<?> f) {
         try {
             f.join();
             throw new IllegalStateException("not failed");
@@ -265,8 +282,8 @@ public final class GenerationServer implements AutoCloseable {
         return buf.toString(StandardCharsets.UTF_8);
     }
 
-    private static void error(HttpExchange x, int status, String message) throws IOException {
-        send(x, status, "application/json", Json.writeLine(Map.of("error", message == null ? "" : message)) + "\n");
+    static void error(HttpExchange x, int status, String message) throws IOException {
+        send(x, status, JSON, Json.writeLine(Map.of("error", message == null ? "" : message)) + "\n");
     }
 
     private static void send(HttpExchange x, int status, String type, String text) throws IOException {

@@ -46,7 +46,7 @@ class GenerationServerTest {
     @BeforeAll
     static void start() throws Exception {
         model = SoundStorm.load(TRAINED, new CpuBackend(2), EngineSettings.defaults().withMaxWait(Duration.ofMillis(20)));
-        server = new GenerationServer(model.engine(), model.config().numQuantizers(), "127.0.0.1", 0, 64 << 10);
+        server = new GenerationServer(model.engine(), model.config(), null, "127.0.0.1", 0, 64 << 10);
     }
 
     @AfterAll
@@ -150,6 +150,9 @@ class GenerationServerTest {
         HttpResponse<String> get = CLIENT.send(HttpRequest.newBuilder(uri("/v1/generate")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(405, get.statusCode());
+        HttpResponse<String> wav = post("{\"semantic\": [1, 2]}", "audio/wav");
+        assertEquals(406, wav.statusCode(), wav.body());
+        assertTrue(wav.body().contains("needs a codec"), wav.body());
         assertEquals(200, CLIENT.send(HttpRequest.newBuilder(uri("/healthz")).build(),
                 HttpResponse.BodyHandlers.ofString()).statusCode());
     }
