@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.SplittableRandom;
+import org.soundstorm4j.backend.ProfilingBackend;
 import org.soundstorm4j.backend.cpu.CpuBackend;
 import org.soundstorm4j.codec.Codec;
 import org.soundstorm4j.codec.CodecConfig;
@@ -21,7 +22,8 @@ import org.soundstorm4j.weights.SafeTensorsWriter;
  * peer is bench/speechtokenizer_decode_torch.py. Run from the repository root after
  * {@code mvn -B package -DskipTests}:
  * {@code java --add-modules jdk.incubator.vector -Xmx2g -cp target/soundstorm4j.jar bench/CodecDecodeBench.java /tmp/codec-bench 1500 1 3}
- * (folder, frames, warm-up runs, timed runs). Prints one line per run and a summary with the
+ * (folder, frames, warm-up runs, timed runs; a fifth argument {@code profile} times each op through
+ * {@code ProfilingBackend} instead, which serialises nothing but adds a clock read per op). Prints one line per run and a summary with the
  * real-time factor (decode time / audio time) and the heap's peak use.
  */
 public class CodecDecodeBench {
@@ -35,7 +37,9 @@ public class CodecDecodeBench {
             write(dir, config);
         }
         int threads = Runtime.getRuntime().availableProcessors();
-        try (Codec codec = Codec.load(dir, new CpuBackend(threads))) {
+        boolean profile = args.length > 4 && args[4].equals("profile");
+        ProfilingBackend profiler = profile ? new ProfilingBackend(new CpuBackend(threads)) : null;
+        try (Codec codec = Codec.load(dir, profile ? profiler : new CpuBackend(threads))) {
             SplittableRandom random = new SplittableRandom(11);
             int[][][] codes = new int[config.nQ()][1][frames];
             for (int[][] level : codes) {
@@ -49,12 +53,18 @@ public class CodecDecodeBench {
                 codec.decode(codes);
                 System.out.printf("warm-up %d: %.3f s%n", i, (System.nanoTime() - t0) / 1e9);
             }
+            if (profile) {
+                profiler.reset();
+            }
             double[] times = new double[repeats];
             for (int i = 0; i < repeats; i++) {
                 long t0 = System.nanoTime();
                 float[][] wav = codec.decode(codes);
                 times[i] = (System.nanoTime() - t0) / 1e9;
                 System.out.printf("run %d: %.3f s (%d samples)%n", i, times[i], wav[0].length);
+            }
+            if (profile) {
+                System.out.print("per op over the timed runs:\n" + profiler.report());
             }
             Arrays.sort(times);
             double median = times[repeats / 2];

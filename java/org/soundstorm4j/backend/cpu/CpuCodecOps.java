@@ -22,13 +22,21 @@ final class CpuCodecOps {
         this.kernels = kernels;
     }
 
-    /** ELU, alpha 1. */
-    static float elu(float v) {
-        return v > 0f ? v : (float) Math.expm1(v);
-    }
-
     void im2col(float[] x, int[] lengths, ConvWindow w, float[] out, int batch, int frames, int channels,
                 int outFrames) {
+        if (w.eluInput()) {
+            // ELU each input element once, not once per tap that reads it (up to 7 times)
+            float[] activated = new float[batch * frames * channels];
+            elu(x, activated, activated.length);
+            gather(activated, lengths, w, out, batch, frames, channels, outFrames);
+        } else {
+            gather(x, lengths, w, out, batch, frames, channels, outFrames);
+        }
+    }
+
+    /** im2col's windows of x, as they are (the window's ELU already applied by the caller). */
+    private void gather(float[] x, int[] lengths, ConvWindow w, float[] out, int batch, int frames, int channels,
+                        int outFrames) {
         int kernel = w.kernel();
         int width = kernel * channels;
         boolean reflect = w.padMode() == PadMode.REFLECT;
@@ -54,14 +62,7 @@ final class CpuCodecOps {
                     if (j < 0 || j >= len) {
                         java.util.Arrays.fill(out, o, o + channels, 0f);
                     } else {
-                        int src = (b * frames + j) * channels;
-                        if (w.eluInput()) {
-                            for (int c = 0; c < channels; c++) {
-                                out[o + c] = elu(x[src + c]);
-                            }
-                        } else {
-                            System.arraycopy(x, src, out, o, channels);
-                        }
+                        System.arraycopy(x, (b * frames + j) * channels, out, o, channels);
                     }
                 }
             }
@@ -69,11 +70,7 @@ final class CpuCodecOps {
     }
 
     void elu(float[] x, float[] out, int size) {
-        forEachRowChunk(size, (i0, i1) -> {
-            for (int i = i0; i < i1; i++) {
-                out[i] = elu(x[i]);
-            }
-        });
+        forEachRowChunk(size, (i0, i1) -> kernels.elu(x, i0, out, i0, i1 - i0));
     }
 
     void add(float[] a, float[] b, float[] out, int size) {

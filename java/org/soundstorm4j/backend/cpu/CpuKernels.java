@@ -42,6 +42,13 @@ interface CpuKernels {
     void normalizeRow(float[] x, float[] out, int off, int n, float[] gamma, float[] beta, float eps,
                       boolean clampVariance);
 
+    /**
+     * ELU (alpha 1), {@code out[o + j] = x[i + j] > 0 ? x[i + j] : expm1(x[i + j])} for {@code j < n};
+     * x and out may be the same array at the same offset. Every element gets the same arithmetic
+     * whatever its position, so a decode cut into other slices gives the same bits.
+     */
+    void elu(float[] x, int i, float[] out, int o, int n);
+
     /** Softmax in place over {@code s[off, off + n)}; n >= 1. */
     void softmax(float[] s, int off, int n);
 

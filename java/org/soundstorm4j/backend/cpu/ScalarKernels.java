@@ -15,6 +15,14 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public void elu(float[] x, int i, float[] out, int o, int n) {
+        for (int j = 0; j < n; j++) {
+            float v = x[i + j];
+            out[o + j] = v > 0f ? v : (float) Math.expm1(v);
+        }
+    }
+
+    @Override
     public String description() {
         return "scalar Java (start the JVM with --add-modules jdk.incubator.vector for the Vector API)";
     }

@@ -29,6 +29,49 @@ class VectorExpTest {
         assertTrue(worst < 3e-7, "max relative error " + worst);
     }
 
+    /**
+     * ELU against Math.expm1, per element and relative to the result, from -90 to 1 (the series near
+     * 0, its bound at -0.5, exp(x) - 1 beyond, the clamp), at an odd length (a masked last vector)
+     * and offsets; and an element's bits do not depend on where in the array it stands.
+     */
+    @Test
+    void eluIsAccurateNearZeroAndBeyondAndTheSameAtAnyPosition() {
+        VectorKernels k = (VectorKernels) VectorKernelsLoader.load();
+        java.util.List<Float> values = new java.util.ArrayList<>();
+        for (float v = -90f; v < 1f; v += 0.00731f) {
+            values.add(v);
+        }
+        for (float tiny : new float[] {-1e-7f, -1e-5f, -1e-3f, -0.4999999f, -0.5f, -0.5000001f, 0f, -0f, 1e-4f}) {
+            values.add(tiny);
+        }
+        int n = values.size() | 1;
+        float[] x = new float[n + 3];
+        for (int i = 0; i < values.size(); i++) {
+            x[3 + i] = values.get(i);
+        }
+        float[] y = new float[n + 5];
+        java.util.Arrays.fill(y, Float.NaN);
+        k.elu(x, 3, y, 5, n);
+        double worst = 0;
+        for (int i = 0; i < n; i++) {
+            double v = x[3 + i];
+            double exact = v > 0 ? v : Math.expm1(v);
+            double err = Math.abs(y[5 + i] - exact) / Math.max(Math.abs(exact), 1e-30);
+            if (exact == 0) {
+                err = Math.abs(y[5 + i]);
+            }
+            worst = Math.max(worst, err);
+        }
+        assertTrue(worst < 1e-6, "max relative error " + worst);
+        for (int shift = 1; shift < 9; shift++) {
+            float[] moved = new float[n + shift];
+            System.arraycopy(x, 3, moved, shift, n);
+            float[] out = new float[n];
+            k.elu(moved, shift, out, 0, n);
+            assertArrayEquals(java.util.Arrays.copyOfRange(y, 5, 5 + n), out, "shifted by " + shift);
+        }
+    }
+
     /** The first pass (partly interpreted) and a pass after the JIT has compiled everything agree bit for bit. */
     @Test
     void aForwardPassIsExactlyRepeatable() {
