@@ -7,9 +7,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-mvn -q -B package -DskipTests
+mvn -q -B package -DskipTests -pl library
 test -f target/classes/cuda/soundstorm4j.fatbin || { echo "no fatbin: is nvcc on PATH?" >&2; exit 1; }
-mvn -q -B dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
+mvn -q -B -pl library dependency:copy -Dartifact=org.junit.platform:junit-platform-console-standalone:1.14.1 \
     -DoutputDirectory=target/junit -Dmdep.stripVersion=true
 rm -rf target/jre
 "$JAVA_HOME/bin/jlink" --add-modules java.base,java.logging,jdk.incubator.vector,jdk.unsupported --strip-debug \

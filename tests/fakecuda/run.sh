@@ -18,5 +18,5 @@ FAKECUDA_KERNELS="$lib/libfakecuda_selftest_kernels.so" "$lib/fakecuda_selftest"
 }
 cd "$root"
 export LD_LIBRARY_PATH="$lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-exec mvn -B test -Dtest="${FAKECUDA_TESTS:-Cuda*}" -Dcuda.required=true -Dsurefire.failIfNoSpecifiedTests=false \
+exec mvn -B test -pl library -Dtest="${FAKECUDA_TESTS:-Cuda*}" -Dcuda.required=true -Dsurefire.failIfNoSpecifiedTests=false \
   -Dfakecuda.argLine="-Dsoundstorm4j.cublas.library=$lib/libcublas.so.13" "$@"
