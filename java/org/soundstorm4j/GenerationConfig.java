@@ -1,5 +1,7 @@
 package org.soundstorm4j;
 
+import java.io.Serializable;
+
 /**
  * How {@link SoundStorm#generate} decodes (docs/ARCHITECTURE.md, "Decoding").
  *
@@ -17,7 +19,7 @@ package org.soundstorm4j;
  * @param windowPromptFrames frames of the previous window's output that prompt the next window
  */
 public record GenerationConfig(StepPlan steps, float temperature, int topK, float choiceTemperature, long seed,
-                               int windowFrames, int windowPromptFrames) {
+                               int windowFrames, int windowPromptFrames) implements Serializable {
 
     /** MaskGIT's choice temperature. */
     public static final float DEFAULT_CHOICE_TEMPERATURE = 4.5f;
@@ -57,6 +59,19 @@ public record GenerationConfig(StepPlan steps, float temperature, int topK, floa
     /** One greedy pass per level: the fastest, Q passes in all. */
     public static GenerationConfig fast() {
         return paper().withSteps(StepPlan.firstThenRest(1, 1));
+    }
+
+    /**
+     * The preset called {@code name}: "paper" ({@link #paper()}) or "fast" ({@link #fast()}).
+     *
+     * @throws IllegalArgumentException naming the accepted presets
+     */
+    public static GenerationConfig preset(String name) {
+        return switch (name == null ? "" : name) {
+            case "paper" -> paper();
+            case "fast" -> fast();
+            default -> throw new IllegalArgumentException("preset must be paper or fast, not '" + name + "'");
+        };
     }
 
     public GenerationConfig withSteps(StepPlan s) {

@@ -1,12 +1,13 @@
 package org.soundstorm4j;
 
+import java.io.Serializable;
 import java.util.Arrays;
 
 /**
  * Decoding iterations per RVQ level: either the paper's form (one count for the first level,
  * another for every finer level) or an explicit count per level.
  */
-public record StepPlan(int firstLevel, int otherLevels, int[] perLevel) {
+public record StepPlan(int firstLevel, int otherLevels, int[] perLevel) implements Serializable {
 
     public StepPlan {
         if (perLevel != null) {

@@ -141,11 +141,7 @@ final class BenchCommand extends OutputCommand {
     }
 
     private int benchGeneration() {
-        GenerationConfig config = switch (preset) {
-            case "paper" -> GenerationConfig.paper();
-            case "fast" -> GenerationConfig.fast();
-            default -> throw new IllegalArgumentException("--preset must be paper or fast, not '" + preset + "'");
-        };
+        GenerationConfig config = GenerationConfig.preset(preset);
         Backend backend = Backends.create(backendName);
         long t0 = System.nanoTime();
         try (SoundStorm model = SoundStorm.load(weights, backend)) {

@@ -192,11 +192,7 @@ final class GenerateCommand extends OutputCommand {
         if (schedule != null && schedule.steps != null) {
             c = c.withSteps(StepPlan.explicit(schedule.steps));
         } else if (schedule != null && schedule.preset != null) {
-            c = switch (schedule.preset) {
-                case "paper" -> c;
-                case "fast" -> GenerationConfig.fast();
-                default -> throw new IllegalArgumentException("--preset must be paper or fast, not '" + schedule.preset + "'");
-            };
+            c = GenerationConfig.preset(schedule.preset);
         }
         return c.withTemperature(temperature).withTopK(topK).withChoiceTemperature(choiceTemperature).withSeed(seed)
                 .withWindow(windows.window, windows.windowPrompt);

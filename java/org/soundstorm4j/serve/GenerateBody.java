@@ -52,12 +52,7 @@ record GenerateBody(Utterance utterance, GenerationConfig config, Duration timeo
         }
         GenerationConfig c = GenerationConfig.paper();
         if (body.get("preset") != null) {
-            c = switch (string(body.get("preset"), "preset")) {
-                case "paper" -> GenerationConfig.paper();
-                case "fast" -> GenerationConfig.fast();
-                default -> throw new IllegalArgumentException("\"preset\" must be \"paper\" or \"fast\", got \""
-                        + body.get("preset") + "\"");
-            };
+            c = GenerationConfig.preset(string(body.get("preset"), "preset"));
         }
         if (body.get("steps") != null) {
             c = c.withSteps(StepPlan.explicit(ints(body.get("steps"), "steps")));
