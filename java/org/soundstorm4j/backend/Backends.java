@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.soundstorm4j.backend.cpu.CpuBackend;
 import org.soundstorm4j.backend.cuda.CudaBackend;
+import org.soundstorm4j.backend.cuda.CudaOptions;
 import org.soundstorm4j.backend.opencl.OpenClBackend;
 
 /** Creates backends by name and says which ones this machine can run. */
@@ -40,6 +41,15 @@ public final class Backends {
             default -> throw new IllegalArgumentException("unknown backend '" + name + "': this build has "
                     + String.join(", ", NAMES));
         };
+    }
+
+    /**
+     * The CUDA backend with explicit options (a device ordinal a scheduler assigned, for one), or an
+     * {@link IllegalStateException} saying why CUDA cannot run here.
+     */
+    public static Backend cuda(CudaOptions options) {
+        requireAvailable("cuda", cudaUnavailable());
+        return new CudaBackend(options);
     }
 
     /**

@@ -61,6 +61,10 @@ public record CudaOptions(int device, MatmulPrecision precision, boolean fastKer
         };
     }
 
+    public CudaOptions withDevice(int ordinal) {
+        return new CudaOptions(ordinal, precision, fastKernels, graphs);
+    }
+
     public CudaOptions withPrecision(MatmulPrecision p) {
         return new CudaOptions(device, p, fastKernels, graphs);
     }
