@@ -1,0 +1,129 @@
+package org.soundstorm4j.spark;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.SparkEnv;
+import org.apache.spark.TaskContext;
+import org.apache.spark.resource.ResourceInformation;
+import org.soundstorm4j.SoundStorm;
+import org.soundstorm4j.backend.Backend;
+import org.soundstorm4j.backend.Backends;
+import org.soundstorm4j.backend.cuda.CudaOptions;
+import org.soundstorm4j.codec.Codec;
+import org.soundstorm4j.engine.EngineSettings;
+import org.soundstorm4j.io.Cleanup;
+import scala.Tuple2;
+
+/**
+ * The models of this executor JVM: each (weights, codec, backend, batch, GPU) loaded by the first
+ * task that needs it and shared by every later task, whatever its stage or job, until the JVM ends.
+ * Tasks that arrive while it loads wait for that load instead of starting their own.
+ */
+final class ExecutorModels {
+    /** Requests an engine holds beyond its rows: each task keeps at most {@link GeneratedRows#AHEAD} x batch. */
+    private static final int MAX_QUEUED = 1 << 16;
+
+    private record Key(String weights, String codec, String backend, int batch, Integer gpu) {
+    }
+
+    /** A loaded model and, where the options name one, its codec. */
+    record Loaded(SoundStorm model, Codec codec) {
+    }
+
+    private static final Map<Key, Loaded> LOADED = new ConcurrentHashMap<>();
+    private static final AtomicInteger LOADS = new AtomicInteger();
+
+    private ExecutorModels() {
+    }
+
+    /** The model the options name, on the GPU Spark gave the running task if it has one. */
+    static Loaded forTask(SparkGenerationOptions options) {
+        Key key = new Key(options.weights(), options.codec(), options.backend(), options.batch(), taskGpu());
+        return LOADED.computeIfAbsent(key, ExecutorModels::load);
+    }
+
+    /** How many models this JVM has loaded (the tests count them). */
+    static int loads() {
+        return LOADS.get();
+    }
+
+    /** Closes every model this JVM loaded; the next task loads again. For local mode's end and the tests. */
+    static synchronized void closeAll() {
+        for (Key key : LOADED.keySet()) {
+            Loaded l = LOADED.remove(key);
+            if (l != null) {
+                try (SoundStorm model = l.model(); Codec codec = l.codec()) {
+                    // closed by try-with-resources, the codec first; a null codec is skipped
+                }
+            }
+        }
+    }
+
+    private static Loaded load(Key key) {
+        Configuration hadoop = hadoopConfiguration();
+        Path weights = ModelLocation.resolve(key.weights(), hadoop);
+        Path codecPath = key.codec() == null ? null : ModelLocation.resolve(key.codec(), hadoop);
+        EngineSettings settings = EngineSettings.defaults().withMaxRows(key.batch()).withMaxQueued(MAX_QUEUED)
+                .withMaxWait(Duration.ofMillis(2));
+        SoundStorm model = SoundStorm.load(weights, backend(key), settings);
+        Codec codec = null;
+        try {
+            if (codecPath != null) {
+                codec = Codec.load(codecPath, backend(key));
+                model.config().codecPairing().check(model.config(), codec.config().nQ(), codec.config().codebookSize());
+            }
+        } catch (Throwable failure) {
+            Cleanup.closeAfterFailure(failure, codec, model);
+            throw failure;
+        }
+        LOADS.incrementAndGet();
+        return new Loaded(model, codec);
+    }
+
+    /**
+     * The backend of {@code key}: with a GPU address from Spark, "cuda" (and "auto" where CUDA can
+     * run) on that device ordinal; otherwise the backend as {@link Backends#create} makes it.
+     */
+    private static Backend backend(Key key) {
+        boolean cuda = key.backend().equals("cuda") || key.backend().equals("auto") && Backends.cudaUnavailable() == null;
+        if (key.gpu() != null && cuda) {
+            return Backends.cuda(CudaOptions.fromSystemProperties().withDevice(key.gpu()));
+        }
+        return Backends.create(key.backend());
+    }
+
+    /** The first GPU address Spark assigned to the running task (spark.task.resource.gpu.amount), or null. */
+    private static Integer taskGpu() {
+        TaskContext task = TaskContext.get();
+        if (task == null) {
+            return null;
+        }
+        ResourceInformation gpu = task.resourcesJMap().get("gpu");
+        if (gpu == null || gpu.addresses().length == 0) {
+            return null;
+        }
+        String address = gpu.addresses()[0];
+        try {
+            return Integer.parseInt(address.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalStateException("the task's GPU address '" + address + "' is not a CUDA device ordinal "
+                    + "(the GPU discovery script must print ordinals, as Spark's getGpusResources.sh does)", e);
+        }
+    }
+
+    /** Hadoop's configuration as Spark's executors see it: the *-site.xml files plus spark.hadoop.* settings. */
+    private static Configuration hadoopConfiguration() {
+        Configuration conf = new Configuration();
+        SparkEnv env = SparkEnv.get();
+        if (env != null) {
+            for (Tuple2<String, String> e : env.conf().getAllWithPrefix("spark.hadoop.")) {
+                conf.set(e._1(), e._2());
+            }
+        }
+        return conf;
+    }
+}
