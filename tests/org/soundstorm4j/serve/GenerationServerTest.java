@@ -130,7 +130,7 @@ class GenerationServerTest {
             {"{\"semantic\": [1, 99999]}", "semantic id 99999 at 1 out of range"},
             {"{\"semantic\": [1], \"temperature\": \"hot\"}", "\"temperature\" must be a number"},
             {"{\"semantic\": [1], \"temperature\": 0}", "temperature must be a positive number"},
-            {"{\"semantic\": [1], \"preset\": \"slow\"}", "\"preset\" must be \"paper\" or \"fast\""},
+            {"{\"semantic\": [1], \"preset\": \"slow\"}", "preset must be paper or fast, not 'slow'"},
             {"{\"semantic\": [1], \"steps\": [1, 1]}", "steps: 2 entries given, the model has 4 levels"},
             {"{\"semantic\": [1], \"speed\": 2}", "unknown field \"speed\""},
             {"{\"semantic\": [1], \"prompt_semantic\": [1]}", "\"prompt_semantic\" and \"prompt_acoustic\" go together"},
