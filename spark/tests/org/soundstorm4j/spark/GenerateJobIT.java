@@ -1,0 +1,203 @@
+package org.soundstorm4j.spark;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.soundstorm4j.GenerationConfig;
+import org.soundstorm4j.SoundStorm;
+import org.soundstorm4j.Utterance;
+import org.soundstorm4j.backend.cpu.CpuBackend;
+import org.soundstorm4j.io.IntArray;
+import org.soundstorm4j.io.Json;
+import org.soundstorm4j.io.Npy;
+
+/**
+ * The README's local-mode command, as a user runs it: {@code java @spark/target/spark-jvm.args -cp
+ * "spark/target/soundstorm4j-spark.jar:$(cat spark/target/spark-classpath.txt)" ...GenerateJob} on
+ * a JSONL of the trained model's 8 examples, each row's tokens equal to one JVM's
+ * {@code SoundStorm.generate} of that row with its seed (or the seed of its id); an existing output
+ * and a bad argument are refused with a message and a non-zero exit. Runs in the integration-test
+ * phase, after package built the jar and the classpath file (spark/pom.xml).
+ */
+@Timeout(value = 10, unit = TimeUnit.MINUTES)
+class GenerateJobIT {
+    private static final Path JAR = Path.of("spark/target/soundstorm4j-spark.jar");
+    private static final Path CLASSPATH = Path.of("spark/target/spark-classpath.txt");
+    private static final Path JVM_ARGS = Path.of("spark/target/spark-jvm.args");
+    private static final Path TRAINED = Path.of("weights/trained");
+    private static final String BAD_ID = "bad-id-range";
+
+    @TempDir
+    static Path tmp;
+
+    private static SoundStorm solo;
+    private static final Map<String, Utterance> UTTERANCES = new LinkedHashMap<>();
+    private static final Map<String, Long> SEEDS = new HashMap<>();
+    private static Path input;
+
+    @BeforeAll
+    static void writeTheExamples() throws IOException {
+        for (Path p : List.of(JAR, CLASSPATH, JVM_ARGS)) {
+            assumeTrue(Files.isRegularFile(p), p + " is not built (mvn package builds it; mvn verify runs this after)");
+        }
+        solo = SoundStorm.load(TRAINED, new CpuBackend(1));
+        IntArray semantic = Npy.readInts(TRAINED.resolve("example_semantic.npy"));
+        IntArray promptSemantic = Npy.readInts(TRAINED.resolve("example_prompt_semantic.npy"));
+        IntArray promptAcoustic = Npy.readInts(TRAINED.resolve("example_prompt_acoustic.npy"));
+        List<String> lines = new ArrayList<>();
+        for (int i = 0; i < semantic.dim(0); i++) {
+            String id = "example-" + i;
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("id", id);
+            int[] sem = semantic.slice(i).toVector();
+            row.put("semantic", sem);
+            Utterance u = Utterance.of(sem);
+            if (i % 2 == 0) { // half of them prompted with a voice
+                int[] ps = promptSemantic.slice(i).toVector();
+                int[][] pa = frames(promptAcoustic.slice(i));
+                row.put("prompt_semantic", ps);
+                row.put("prompt_acoustic", List.of(pa));
+                u = u.withPrompt(ps, pa);
+            }
+            if (i % 3 == 0) { // some with their own seed, the others seeded by their id
+                row.put("seed", 1000L + i);
+            }
+            SEEDS.put(id, i % 3 == 0 ? 1000L + i : RowSeeds.fromId(id));
+            UTTERANCES.put(id, u);
+            lines.add(Json.writeLine(row));
+        }
+        lines.add(Json.writeLine(Map.of("id", BAD_ID, "semantic", new int[] {1, 2, 99})));
+        input = tmp.resolve("rows.jsonl");
+        Files.write(input, lines, StandardCharsets.UTF_8);
+    }
+
+    @AfterAll
+    static void close() {
+        if (solo != null) {
+            solo.close();
+        }
+    }
+
+    @Test
+    void theReadmeCommandWritesEachRowsTokensAsOneJvmGeneratesThem() throws Exception {
+        Path output = tmp.resolve("tokens.jsonl");
+        Result r = job("--weights", TRAINED.toString(), "--input", input.toString(), "--output", output.toString(),
+                "--master", "local[2]", "--partitions", "3");
+        assertEquals(0, r.exit, r.console);
+        assertTrue(r.console.contains("wrote 9 rows (1 with an error) to " + output), r.console);
+
+        Map<String, Map<?, ?>> out = readJsonParts(output);
+        assertEquals(UTTERANCES.size() + 1, out.size(), out.keySet().toString());
+        for (var e : UTTERANCES.entrySet()) {
+            Map<?, ?> row = out.get(e.getKey());
+            assertNotNull(row, e.getKey() + " is missing from the output");
+            assertNull(row.get("error"), e.getKey() + ": " + row.get("error"));
+            int[][] want = solo.generate(e.getValue(), GenerationConfig.paper().withSeed(SEEDS.get(e.getKey())))
+                    .sequence(0);
+            assertArrayEquals(want, tokens(row.get("tokens")), e.getKey());
+            assertTrue(((Number) row.get("passes")).intValue() > 0, e.getKey() + " passes: " + row.get("passes"));
+        }
+        Map<?, ?> bad = out.get(BAD_ID);
+        assertNull(bad.get("tokens"));
+        assertTrue(String.valueOf(bad.get("error")).contains("99"), String.valueOf(bad.get("error")));
+    }
+
+    @Test
+    void anExistingOutputIsRefusedAndLeftAsItWas() throws Exception {
+        Path output = Files.createDirectories(tmp.resolve("taken.jsonl"));
+        Path keep = Files.writeString(output.resolve("keep.txt"), "a user's file");
+        Result r = job("--weights", TRAINED.toString(), "--input", input.toString(), "--output", output.toString(),
+                "--master", "local[1]");
+        assertEquals(1, r.exit, r.console);
+        assertTrue(r.console.contains("--output " + output + " exists"), r.console);
+        try (Stream<Path> files = Files.list(output)) {
+            assertEquals(List.of(keep), files.toList());
+        }
+    }
+
+    @Test
+    void badArgumentsAreNamedWithoutStartingSpark() throws Exception {
+        Result missing = job("--input", input.toString(), "--output", tmp.resolve("x.jsonl").toString());
+        assertEquals(2, missing.exit, missing.console);
+        assertTrue(missing.console.contains("--weights"), missing.console);
+
+        Path csv = tmp.resolve("out.csv");
+        Result format = job("--weights", TRAINED.toString(), "--input", input.toString(), "--output", csv.toString());
+        assertEquals(1, format.exit, format.console);
+        assertTrue(format.console.contains("--output " + csv + ": name it *.jsonl, *.json or *.parquet"),
+                format.console);
+        assertFalse(Files.exists(csv));
+    }
+
+    private record Result(int exit, String console) {
+    }
+
+    /** The README's command with these arguments; its console (stdout and stderr) once it exits. */
+    private static Result job(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "@" + JVM_ARGS, "-Djava.io.tmpdir=" + tmp, "-cp",
+                JAR + ":" + Files.readString(CLASSPATH).strip(), "org.soundstorm4j.spark.GenerateJob"));
+        command.addAll(List.of(args));
+        Path console = Files.createTempFile(tmp, "console", ".txt");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(console.toFile()).start();
+        if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("the job did not end in 5 minutes: " + Files.readString(console));
+        }
+        return new Result(p.exitValue(), Files.readString(console));
+    }
+
+    /** Spark's JSON output folder: every part file's rows, by id. */
+    private static Map<String, Map<?, ?>> readJsonParts(Path folder) throws IOException {
+        assertTrue(Files.exists(folder.resolve("_SUCCESS")), "no _SUCCESS in " + folder);
+        Map<String, Map<?, ?>> out = new HashMap<>();
+        try (Stream<Path> parts = Files.list(folder)) {
+            for (Path part : parts.filter(p -> p.getFileName().toString().startsWith("part-")).toList()) {
+                for (String line : Files.readAllLines(part, StandardCharsets.UTF_8)) {
+                    Map<?, ?> row = (Map<?, ?>) Json.parse(line);
+                    assertNull(out.put((String) row.get("id"), row), row.get("id") + " appears twice");
+                }
+            }
+        }
+        return out;
+    }
+
+    private static int[][] tokens(Object json) {
+        assertNotNull(json, "no tokens");
+        List<?> frames = (List<?>) json;
+        int[][] out = new int[frames.size()][];
+        for (int t = 0; t < out.length; t++) {
+            out[t] = ((List<?>) frames.get(t)).stream().mapToInt(v -> ((Number) v).intValue()).toArray();
+        }
+        return out;
+    }
+
+    private static int[][] frames(IntArray a) {
+        int[][] out = new int[a.dim(0)][];
+        for (int t = 0; t < out.length; t++) {
+            out[t] = a.slice(t).toVector();
+        }
+        return out;
+    }
+}
