@@ -101,7 +101,10 @@ public final class GenerateJob implements Callable<Integer> {
             } else {
                 generated.write().parquet(output);
             }
-            Dataset<Row> written = outFormat.equals("json") ? spark.read().json(output) : spark.read().parquet(output);
+            // JSON leaves null fields out, so a run without errors has no error field to infer: read with the schema
+            Dataset<Row> written = outFormat.equals("json")
+                    ? spark.read().schema(SparkGeneration.outputSchema(options)).json(output)
+                    : spark.read().parquet(output);
             long total = written.count();
             long bad = written.filter("error IS NOT NULL").count();
             System.out.printf(Locale.ROOT, "wrote %d rows (%d with an error) to %s in %.1f s%n", total, bad, output,
@@ -109,7 +112,7 @@ public final class GenerateJob implements Callable<Integer> {
             return 0;
         } finally {
             spark.stop();
-            ExecutorModels.closeAll(); // local mode: the executors' models live in this JVM
+            SparkGeneration.closeExecutorModels(); // local mode: the executors' models live in this JVM
         }
     }
 

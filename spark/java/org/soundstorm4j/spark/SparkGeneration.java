@@ -36,6 +36,15 @@ public final class SparkGeneration {
         return input.mapPartitions(new PartitionGenerator(options, columns), Encoders.row(outputSchema(options)));
     }
 
+    /**
+     * Closes the models this JVM's executors loaded. In local mode the executors are the driver's
+     * JVM, so a program that goes on after {@code spark.stop()} calls this to free them; on a
+     * cluster the executor JVMs free theirs when they exit. A later job loads them again.
+     */
+    public static void closeExecutorModels() {
+        ExecutorModels.closeAll();
+    }
+
     /** The output's columns for {@code options}. */
     public static StructType outputSchema(SparkGenerationOptions options) {
         StructType schema = new StructType()
