@@ -70,11 +70,18 @@ final class GeneratedRows implements Iterator<Row> {
     private void fill() {
         while (pending.size() < window && input.hasNext()) {
             RowInput row = RowInput.read(input.next(), columns, loaded.model().config());
+            CompletableFuture<Generation> generation = null;
+            if (!row.isBad()) {
+                try {
+                    generation = loaded.model().engine()
+                            .submit(GenerationRequest.of(row.utterance(), options.config().withSeed(row.seed())));
+                } catch (IllegalArgumentException e) {
+                    row = RowInput.bad(row.id(), e.getMessage()); // the engine's own checks: a window over its memory bound
+                }
+            }
             if (row.isBad() && options.failOnBadRow()) {
                 throw badRow(row.id(), row.error());
             }
-            CompletableFuture<Generation> generation = row.isBad() ? null : loaded.model().engine()
-                    .submit(GenerationRequest.of(row.utterance(), options.config().withSeed(row.seed())));
             synchronized (pending) {
                 pending.add(new Pending(row, generation));
             }
