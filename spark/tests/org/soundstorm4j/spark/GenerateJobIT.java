@@ -17,8 +17,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -26,11 +29,17 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.soundstorm4j.GenerationConfig;
 import org.soundstorm4j.SoundStorm;
+import org.soundstorm4j.TestModels;
 import org.soundstorm4j.Utterance;
 import org.soundstorm4j.backend.cpu.CpuBackend;
+import org.soundstorm4j.codec.Codec;
 import org.soundstorm4j.io.IntArray;
 import org.soundstorm4j.io.Json;
 import org.soundstorm4j.io.Npy;
+import org.soundstorm4j.io.Wav;
+import org.soundstorm4j.model.CodecPairing;
+import org.soundstorm4j.model.LogitHead;
+import org.soundstorm4j.model.ModelConfig;
 
 /**
  * The README's local-mode command, as a user runs it: {@code java @spark/target/spark-jvm.args -cp
@@ -48,6 +57,7 @@ class GenerateJobIT {
     private static final Path TRAINED = Path.of("weights/trained");
     /** The trained model's 8 example utterances as the job's input (the README's command reads it). */
     private static final Path ROWS = TRAINED.resolve("example_rows.jsonl");
+    private static final Path CODEC = Path.of("tests/resources/codec/small");
 
     @TempDir
     static Path tmp;
@@ -121,6 +131,52 @@ class GenerateJobIT {
             assertArrayEquals(want, tokens(row.get("tokens")), e.getKey());
             assertTrue(((Number) row.get("passes")).intValue() > 0, e.getKey() + " passes: " + row.get("passes"));
         }
+    }
+
+    @Test
+    void withACodecParquetOutputCarriesEachRowsWavAndAParquetInputIsSchemaChecked() throws Exception {
+        // a random model in the public pairing (semantic ids are level 0) beside the small codec fixture
+        ModelConfig paired = new ModelConfig(32, 1, 2, 16, 2, 2, 5, 7, 16, 16, 1, LogitHead.PROJECTED,
+                CodecPairing.SEMANTIC_IS_LEVEL_0);
+        Path model = TestModels.random(tmp.resolve("paired-model"), paired, 5);
+        Path rows = tmp.resolve("paired.jsonl");
+        Files.write(rows, List.of("{\"id\":\"a\",\"semantic\":[1,2,3,4,5]}", "{\"id\":\"b\",\"semantic\":[7,7,0,15],\"seed\":3}",
+                "{\"id\":\"c\",\"semantic\":[9,8,7,6,5,4,3,2,1]}"), StandardCharsets.UTF_8);
+        Path output = tmp.resolve("audio.parquet");
+        Result r = job("--weights", model.toString(), "--codec", CODEC.toString(), "--input", rows.toString(),
+                "--output", output.toString(), "--master", "local[2]", "--batch", "2");
+        assertEquals(0, r.exit, r.console);
+        assertTrue(r.console.contains("wrote 3 rows (0 with an error) to " + output), r.console);
+
+        SparkSession spark = SparkTests.session();
+        try (SoundStorm pairedSolo = SoundStorm.load(model, new CpuBackend(1));
+             Codec codec = Codec.load(CODEC, new CpuBackend(1))) {
+            Map<String, Row> out = SparkTests.byId(spark.read().parquet(output.toString()).collectAsList());
+            assertEquals(Set.of("a", "b", "c"), out.keySet());
+            for (Row row : out.values()) {
+                String id = row.getString(row.fieldIndex("id"));
+                assertTrue(row.isNullAt(row.fieldIndex("error")), id);
+                int[] semantic = id.equals("a") ? new int[] {1, 2, 3, 4, 5} : id.equals("b") ? new int[] {7, 7, 0, 15}
+                        : new int[] {9, 8, 7, 6, 5, 4, 3, 2, 1};
+                long seed = id.equals("b") ? 3 : RowSeeds.fromId(id);
+                int[][] want = pairedSolo.generate(Utterance.of(semantic), GenerationConfig.paper().withSeed(seed))
+                        .sequence(0);
+                assertArrayEquals(want, SparkTests.tokens(row), id);
+                Path wav = Files.write(tmp.resolve(id + ".wav"), (byte[]) row.get(row.fieldIndex("wav")));
+                Wav.Audio audio = Wav.read(wav);
+                assertEquals(codec.config().sampleRate(), audio.sampleRate(), id);
+                assertEquals(want.length * codec.config().hop(), audio.samples().length, id);
+            }
+        } finally {
+            spark.stop();
+        }
+
+        // the job's own output as input: Parquet is read, and its missing semantic column named before any task
+        Result wrongInput = job("--weights", model.toString(), "--input", output.toString(), "--output",
+                tmp.resolve("again.jsonl").toString(), "--master", "local[1]");
+        assertEquals(1, wrongInput.exit, wrongInput.console);
+        assertTrue(wrongInput.console.contains("the input has no column 'semantic'"), wrongInput.console);
+        assertFalse(Files.exists(tmp.resolve("again.jsonl")), "nothing written for a refused input");
     }
 
     @Test
