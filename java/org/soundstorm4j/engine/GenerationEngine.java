@@ -48,6 +48,11 @@ public final class GenerationEngine implements AutoCloseable {
      */
     static final double PADDING_FRACTION = 0.25;
     static final int PADDING_SLACK = 16;
+    /** How deep into the queue admission looks for rows of the next pass's length, in multiples of maxRows. */
+    static final int LOOKAHEAD = 8;
+    /** Least served first, then oldest: the order in which {@link #pickGroup} considers requests. */
+    private static final Comparator<Job> BY_SERVICE = Comparator.comparingLong((Job j) -> j.served)
+            .thenComparingLong(j -> j.id);
 
     private final ModelConfig config;
     private final EngineSettings settings;
@@ -267,8 +272,7 @@ public final class GenerationEngine implements AutoCloseable {
                 changed.await();
             }
             long floor = active.stream().mapToLong(j -> j.served).min().orElse(0);
-            while (active.size() < settings.maxRows() && !queue.isEmpty()) {
-                Job job = queue.poll();
+            for (Job job : takeForFreeRows(settings.maxRows() - active.size())) {
                 // a newcomer starts level with the least served running request, so it neither waits
                 // behind them nor, arriving late, takes every pass from them
                 job.served = floor;
@@ -281,6 +285,54 @@ public final class GenerationEngine implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /**
+     * Takes the queued requests for {@code free} free rows (lock held), so that rows of a mixed-length
+     * queue fill their passes instead of splitting every pass into groups by length. Rows go to the
+     * waiting requests that can share a pass (the padding bound of {@link #pickGroup}) with the next
+     * pass's group, whose first row is the least served running request; with nothing running, the
+     * next pass's first row is the oldest waiting request. They are looked for among the oldest
+     * {@link #LOOKAHEAD} x maxRows, oldest first, and rows still free go to the oldest of the rest.
+     * Fairness: the oldest waiting request goes first once it has been passed over in maxRows rounds,
+     * so a request of an odd length waits at most that many admissions beyond its place in the queue.
+     */
+    private List<Job> takeForFreeRows(int free) {
+        List<Job> taken = new ArrayList<>();
+        if (free <= 0 || queue.isEmpty()) {
+            return taken;
+        }
+        Job oldest = queue.peek();
+        int shortest;
+        int longest;
+        if (active.isEmpty() || oldest.passedOver >= settings.maxRows()) {
+            taken.add(queue.poll());
+            shortest = oldest.frames();
+            longest = oldest.frames();
+        } else {
+            Job first = active.stream().min(BY_SERVICE).orElseThrow();
+            shortest = first.frames();
+            longest = first.frames();
+        }
+        Iterator<Job> it = queue.iterator();
+        for (int scanned = 0; taken.size() < free && it.hasNext() && scanned < LOOKAHEAD * settings.maxRows(); scanned++) {
+            Job j = it.next();
+            int s = Math.min(shortest, j.frames());
+            int l = Math.max(longest, j.frames());
+            if (l <= paddedLimit(s)) {
+                it.remove();
+                taken.add(j);
+                shortest = s;
+                longest = l;
+            }
+        }
+        while (taken.size() < free && !queue.isEmpty()) {
+            taken.add(queue.poll());
+        }
+        if (!queue.isEmpty() && queue.peek() == oldest) {
+            oldest.passedOver++;
+        }
+        return taken;
     }
 
     /** Fails queued requests whose deadline passed and forgets cancelled ones (lock held). */
@@ -350,7 +402,7 @@ public final class GenerationEngine implements AutoCloseable {
      */
     private List<Job> pickGroup() {
         List<Job> byService = new ArrayList<>(active);
-        byService.sort(Comparator.comparingLong((Job j) -> j.served).thenComparingLong(j -> j.id));
+        byService.sort(BY_SERVICE);
         List<Job> group = new ArrayList<>();
         int longest = 0;
         int shortest = Integer.MAX_VALUE;

@@ -24,6 +24,8 @@ final class Job {
     private long startedNanos = -1;
     /** Pass time this request has been given: the scheduler serves the least served first. */
     long served;
+    /** Admission rounds in which this request was the oldest waiting and rows went to others. */
+    int passedOver;
 
     Job(long id, GenerationRequest request, Timeline timeline, DecodeSettings settings, int maskId, long now,
         long deadlineNanos) {

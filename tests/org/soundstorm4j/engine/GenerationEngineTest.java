@@ -112,6 +112,49 @@ class GenerationEngineTest {
     }
 
     @Test
+    void aMixedLengthQueueFillsEachPassWithRowsOfOneLength() {
+        // short and long requests alternating in the queue: taken in queue order, every pass would hold
+        // half its rows; admission takes the oldest and the waiting rows of its length with it
+        List<GenerationRequest> requests = new ArrayList<>();
+        for (int i = 0; i < 32; i++) {
+            int ids = i % 2 == 0 ? 6 : 60;
+            requests.add(GenerationRequest.of(Utterance.of(new SplittableRandom(i).ints(ids, 0, 10).toArray()),
+                    GenerationConfig.fast().withSeed(i)));
+        }
+        try (SoundStorm model = load(EngineSettings.defaults().withMaxRows(8))) {
+            model.engine().submitAll(requests).forEach(CompletableFuture::join);
+            EngineMetrics m = model.engine().metrics();
+            assertEquals(8.0, m.meanRowsPerPass(), "rows per pass over " + m.passes() + " passes");
+        }
+    }
+
+    @Test
+    void aRequestPassedOverForRowsOfTheRunningLengthGoesFirstAfterMaxRowsRounds() {
+        // 2 rows. Short 0 (paper: many passes) and short 1 (fast: 6 passes) start together; the long
+        // request 2 is then the oldest waiting, but each row that frees goes to a short one (3, then 4)
+        // that can share short 0's passes, until request 2 has been passed over in 2 rounds
+        List<GenerationRequest> requests = new ArrayList<>();
+        List<Integer> firstPasses = java.util.Collections.synchronizedList(new ArrayList<>());
+        for (int i = 0; i < 7; i++) {
+            int id = i;
+            GenerationConfig c = i == 0 ? GenerationConfig.paper() : GenerationConfig.fast();
+            requests.add(GenerationRequest.of(Utterance.of(new SplittableRandom(i).ints(i == 2 ? 60 : 6, 0, 10).toArray()),
+                    c.withSeed(i)).withListener(new GenerationListener() {
+                        @Override
+                        public void onPass(Progress p) {
+                            if (p.passesDone() == 1) {
+                                firstPasses.add(id);
+                            }
+                        }
+                    }));
+        }
+        try (SoundStorm model = load(EngineSettings.defaults().withMaxRows(2))) {
+            model.engine().submitAll(requests).forEach(CompletableFuture::join);
+        }
+        assertEquals(List.of(0, 1, 3, 4, 2), List.copyOf(firstPasses.subList(0, 5)), "first passes: " + firstPasses);
+    }
+
+    @Test
     void aCancelledRequestLeavesAtTheNextPassAndDisturbsNoOther() {
         GenerationRequest other = GenerationRequest.of(Utterance.of(new int[] {1, 2, 3, 4, 5, 6, 7}),
                 GenerationConfig.paper().withSeed(3));
