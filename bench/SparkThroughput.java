@@ -2,6 +2,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -12,12 +13,14 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.soundstorm4j.GenerationConfig;
 import org.soundstorm4j.SoundStorm;
 import org.soundstorm4j.Utterance;
 import org.soundstorm4j.backend.Backends;
+import org.soundstorm4j.engine.EngineMetrics;
 import org.soundstorm4j.engine.EngineSettings;
 import org.soundstorm4j.engine.Generation;
 import org.soundstorm4j.engine.GenerationRequest;
@@ -28,12 +31,14 @@ import scala.jdk.javaapi.CollectionConverters;
 /**
  * Throughput of SparkGeneration on local[N] beside one JVM on the same rows, in one run
  * (docs/BENCHMARKS.md, "Spark"): the same rows through (1) SoundStorm.generate one at a time,
- * (2) the batching engine with every row submitted at once, (3) SparkGeneration.generate on
- * local[N]; Spark's tokens are checked against the engine's, row by row.
+ * (2) the batching engine with every row submitted at once, in input order and sorted by length,
+ * (3) SparkGeneration.generate on local[N], as the rows come and sorted by length within each
+ * partition; Spark's tokens are checked against the engine's, row by row. With --min-semantic the
+ * rows' lengths are uniform in [min, --semantic] semantic ids.
  *
  * <pre>
  * java @spark/target/spark-jvm.args -cp "spark/target/soundstorm4j-spark.jar:$(cat spark/target/spark-classpath.txt)" \
- *     bench/SparkThroughput.java --weights weights/trained [--rows 256] [--semantic 50] [--batch 16]
+ *     bench/SparkThroughput.java --weights weights/trained [--rows 256] [--semantic 50] [--min-semantic 50] [--batch 16]
  *     [--master local[2]] [--partitions 2] [--repeats 3] [--backend cpu]
  * </pre>
  */
@@ -42,7 +47,8 @@ public final class SparkThroughput {
         Map<String, String> opt = options(args);
         String weights = opt.getOrDefault("--weights", "weights/trained");
         int rows = Integer.parseInt(opt.getOrDefault("--rows", "256"));
-        int semanticLength = Integer.parseInt(opt.getOrDefault("--semantic", "50"));
+        int longest = Integer.parseInt(opt.getOrDefault("--semantic", "50"));
+        int shortest = Integer.parseInt(opt.getOrDefault("--min-semantic", String.valueOf(longest)));
         int batch = Integer.parseInt(opt.getOrDefault("--batch", "16"));
         String master = opt.getOrDefault("--master", "local[2]");
         int partitions = Integer.parseInt(opt.getOrDefault("--partitions", "2"));
@@ -54,18 +60,18 @@ public final class SparkThroughput {
         List<int[]> semantic = new ArrayList<>();
         SplittableRandom random = new SplittableRandom(13);
         Map<String, int[][]> engineTokens = new HashMap<>();
-        int frames;
+        List<String[]> table = new ArrayList<>();
+        long frames = 0;
         double oneAtATime;
-        double engine;
         EngineSettings settings = EngineSettings.defaults().withMaxRows(batch).withMaxWait(Duration.ofMillis(2))
                 .withMaxQueued(Math.max(rows, 1));
         try (SoundStorm model = SoundStorm.load(Path.of(weights), Backends.create(backend), settings)) {
             int vocabulary = model.config().numSemanticTokens();
             for (int i = 0; i < rows; i++) {
                 ids.add("row-" + i);
-                semantic.add(random.ints(semanticLength, 0, vocabulary).toArray());
+                semantic.add(random.ints(random.nextInt(shortest, longest + 1), 0, vocabulary).toArray());
+                frames += (long) semantic.get(i).length * model.config().semanticRateRatio();
             }
-            frames = semanticLength * model.config().semanticRateRatio();
             // warm-up of the JIT on both paths, untimed
             for (int i = 0; i < Math.min(rows, 2 * batch); i++) {
                 model.generate(Utterance.of(semantic.get(i)), config.withSeed(i));
@@ -75,16 +81,31 @@ public final class SparkThroughput {
                 model.generate(Utterance.of(semantic.get(i)), config.withSeed(i));
             }
             oneAtATime = (System.nanoTime() - t0) / 1e9;
-            List<GenerationRequest> requests = new ArrayList<>();
+            table.add(new String[] {"one JVM, generate one at a time", seconds(oneAtATime), "1.00"});
+            List<Integer> inOrder = new ArrayList<>();
             for (int i = 0; i < rows; i++) {
-                requests.add(GenerationRequest.of(Utterance.of(semantic.get(i)), config.withSeed(i)));
+                inOrder.add(i);
             }
-            t0 = System.nanoTime();
-            List<CompletableFuture<Generation>> done = model.engine().submitAll(requests);
-            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
-            engine = (System.nanoTime() - t0) / 1e9;
-            for (int i = 0; i < rows; i++) {
-                engineTokens.put(ids.get(i), done.get(i).join().tokens());
+            List<Integer> byLength = new ArrayList<>(inOrder);
+            byLength.sort(Comparator.comparingInt(i -> semantic.get(i).length));
+            for (List<Integer> order : List.of(inOrder, byLength)) {
+                EngineMetrics m = model.engine().metrics();
+                long passes = m.passes();
+                long rowsInPasses = m.rowsInPasses();
+                List<GenerationRequest> requests = new ArrayList<>();
+                for (int i : order) {
+                    requests.add(GenerationRequest.of(Utterance.of(semantic.get(i)), config.withSeed(i)));
+                }
+                t0 = System.nanoTime();
+                List<CompletableFuture<Generation>> done = model.engine().submitAll(requests);
+                CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+                double s = (System.nanoTime() - t0) / 1e9;
+                table.add(new String[] {"one JVM, engine, all rows submitted" + (order == byLength ? " by length" : ""),
+                        seconds(s), String.format(Locale.ROOT, "%.2f",
+                                (double) (m.rowsInPasses() - rowsInPasses) / (m.passes() - passes))});
+                for (int k = 0; k < order.size(); k++) {
+                    engineTokens.put(ids.get(order.get(k)), done.get(k).join().tokens());
+                }
             }
         }
 
@@ -101,51 +122,60 @@ public final class SparkThroughput {
                 .config("spark.driver.bindAddress", "127.0.0.1").config("spark.driver.host", "127.0.0.1")
                 .config("spark.ui.enabled", "false").getOrCreate();
         spark.sparkContext().setLogLevel("WARN");
-        double cold;
-        double[] warm = new double[repeats];
         int mismatches = 0;
         try {
             Dataset<Row> data = spark.createDataFrame(input, schema).repartition(partitions).cache();
             data.count(); // the input in memory before any timing, as a real job's scan is not ours to measure
+            Dataset<Row> sorted = data.sortWithinPartitions(functions.size(functions.col("semantic")));
             long t0 = System.nanoTime();
-            List<Row> out = SparkGeneration.generate(data, options).collectAsList();
-            cold = (System.nanoTime() - t0) / 1e9; // includes the executor's model load
-            for (int r = 0; r < repeats; r++) {
-                t0 = System.nanoTime();
-                out = SparkGeneration.generate(data, options).collectAsList();
-                warm[r] = (System.nanoTime() - t0) / 1e9;
-            }
-            for (Row row : out) {
-                if (!row.isNullAt(3) || !Arrays.deepEquals(engineTokens.get(row.getString(0)), tokens(row))) {
-                    mismatches++;
+            mismatches += mismatches(SparkGeneration.generate(data, options).collectAsList(), engineTokens, rows);
+            table.add(new String[] {"Spark " + master + ", first job (loads the model)", seconds((System.nanoTime() - t0) / 1e9), ""});
+            for (Dataset<Row> d : List.of(data, sorted)) {
+                double[] warm = new double[repeats];
+                for (int r = 0; r < repeats; r++) {
+                    t0 = System.nanoTime();
+                    List<Row> out = SparkGeneration.generate(d, options).collectAsList();
+                    warm[r] = (System.nanoTime() - t0) / 1e9;
+                    mismatches += mismatches(out, engineTokens, rows);
                 }
-            }
-            if (out.size() != rows) {
-                throw new IllegalStateException(out.size() + " rows came back of " + rows);
+                Arrays.sort(warm);
+                table.add(new String[] {"Spark " + master + ", median of " + repeats + " more jobs"
+                        + (d == sorted ? ", sorted by length within partitions" : ""), seconds(warm[repeats / 2]), ""});
             }
         } finally {
             spark.stop();
             SparkGeneration.closeExecutorModels();
         }
-        Arrays.sort(warm);
-        double sparkWarm = warm[repeats / 2];
-        System.out.printf(Locale.ROOT, "%d rows of %d frames, %s preset, batch %d, backend %s, %s with %d partitions%n",
-                rows, frames, "paper", batch, backend, master, partitions);
-        System.out.println("| run | seconds | rows/s | frames/s | vs one at a time | vs engine |");
+        System.out.printf(Locale.ROOT, "%d rows of %d to %d semantic ids (%d frames in all), paper preset, batch %d, "
+                + "backend %s, %s with %d partitions%n", rows, shortest, longest, frames, batch, backend, master, partitions);
+        System.out.println("| run | seconds | rows/s | frames/s | vs one at a time | engine rows per pass |");
         System.out.println("|---|---:|---:|---:|---:|---:|");
-        row("one JVM, generate one at a time", oneAtATime, rows, frames, oneAtATime, engine);
-        row("one JVM, engine, all rows submitted", engine, rows, frames, oneAtATime, engine);
-        row("Spark " + master + ", first job (loads the model)", cold, rows, frames, oneAtATime, engine);
-        row("Spark " + master + ", median of " + repeats + " more", sparkWarm, rows, frames, oneAtATime, engine);
+        for (String[] r : table) {
+            double s = Double.parseDouble(r[1]);
+            System.out.printf(Locale.ROOT, "| %s | %s | %.1f | %.0f | %.2fx | %s |%n", r[0], r[1], rows / s, frames / s,
+                    oneAtATime / s, r[2]);
+        }
         System.out.println("Spark rows whose tokens differ from the engine's: " + mismatches);
         if (mismatches > 0) {
             System.exit(1);
         }
     }
 
-    private static void row(String name, double s, int rows, int frames, double oneAtATime, double engine) {
-        System.out.printf(Locale.ROOT, "| %s | %.2f | %.1f | %.0f | %.2fx | %.2fx |%n", name, s, rows / s,
-                (double) rows * frames / s, oneAtATime / s, engine / s);
+    private static String seconds(double s) {
+        return String.format(Locale.ROOT, "%.2f", s);
+    }
+
+    private static int mismatches(List<Row> out, Map<String, int[][]> want, int rows) {
+        if (out.size() != rows) {
+            throw new IllegalStateException(out.size() + " rows came back of " + rows);
+        }
+        int bad = 0;
+        for (Row row : out) {
+            if (!row.isNullAt(3) || !Arrays.deepEquals(want.get(row.getString(0)), tokens(row))) {
+                bad++;
+            }
+        }
+        return bad;
     }
 
     private static int[][] tokens(Row r) {

@@ -7,6 +7,7 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.soundstorm4j.GenerationConfig;
@@ -59,6 +60,10 @@ public final class GenerateJob implements Callable<Integer> {
     @Option(names = "--partitions", description = "Repartition the input into this many partitions first.")
     Integer partitions;
 
+    @Option(names = "--sort-by-length", description = "Sort each partition's rows by semantic length first, so "
+            + "that rows of similar length reach the engine together and share more passes (mixed-length input).")
+    boolean sortByLength;
+
     @Option(names = "--fail-on-bad-row", description = "Fail the job on the first bad row instead of reporting it in "
             + "its error column.")
     boolean failOnBadRow;
@@ -94,6 +99,10 @@ public final class GenerateJob implements Callable<Integer> {
                     : spark.read().parquet(input);
             if (partitions != null) {
                 rows = rows.repartition(partitions);
+            }
+            if (sortByLength) {
+                // a local sort within each task: no shuffle, and a row's tokens do not depend on its position
+                rows = rows.sortWithinPartitions(functions.size(functions.col("semantic")));
             }
             Dataset<Row> generated = SparkGeneration.generate(rows, options);
             if (outFormat.equals("json")) {

@@ -144,7 +144,7 @@ class GenerateJobIT {
                 "{\"id\":\"c\",\"semantic\":[9,8,7,6,5,4,3,2,1]}"), StandardCharsets.UTF_8);
         Path output = tmp.resolve("audio.parquet");
         Result r = job("--weights", model.toString(), "--codec", CODEC.toString(), "--input", rows.toString(),
-                "--output", output.toString(), "--master", "local[2]", "--batch", "2");
+                "--output", output.toString(), "--master", "local[2]", "--batch", "2", "--sort-by-length");
         assertEquals(0, r.exit, r.console);
         assertTrue(r.console.contains("wrote 3 rows (0 with an error) to " + output), r.console);
 
