@@ -152,6 +152,9 @@ class SparkGenerationTest {
         // 5 partitions on 2 task slots, one JVM: one load at most (none if an earlier test loaded it)
         assertTrue(ExecutorModels.loads() - loadsBefore <= 1, "loads: " + (ExecutorModels.loads() - loadsBefore));
         assertEquals(1, ExecutorModels.loads(), "this JVM loaded the model once in all");
+        // the rows went through the executor's engine together: its passes held several rows each
+        double rowsPerPass = ExecutorModels.forTask(OPTIONS).model().engine().metrics().meanRowsPerPass();
+        assertTrue(rowsPerPass > 1.5, "rows per pass: " + rowsPerPass);
     }
 
     @Test
