@@ -133,7 +133,9 @@ public final class GenerateJob implements Callable<Integer> {
             b.master(chosen == null ? "local[*]" : chosen)
                     .config("spark.driver.bindAddress", "127.0.0.1")
                     .config("spark.driver.host", "127.0.0.1")
-                    .config("spark.ui.enabled", "false");
+                    .config("spark.ui.enabled", "false")
+                    // the stage's task count as the job goes ([Stage 2:====>   (3 + 2) / 8]), on stderr
+                    .config("spark.ui.showConsoleProgress", "true");
         } else {
             b.master(chosen);
         }
