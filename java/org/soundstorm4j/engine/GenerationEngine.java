@@ -271,6 +271,7 @@ public final class GenerationEngine implements AutoCloseable {
                 }
                 changed.await();
             }
+            dropQueued(); // first, so that no free row goes to a request cancelled while it waited
             long floor = active.stream().mapToLong(j -> j.served).min().orElse(0);
             for (Job job : takeForFreeRows(settings.maxRows() - active.size())) {
                 // a newcomer starts level with the least served running request, so it neither waits
@@ -278,7 +279,6 @@ public final class GenerationEngine implements AutoCloseable {
                 job.served = floor;
                 active.add(job);
             }
-            dropQueued();
             activeCount = active.size();
             changed.signalAll();
             return true;
@@ -295,7 +295,8 @@ public final class GenerationEngine implements AutoCloseable {
      * next pass's first row is the oldest waiting request. They are looked for among the oldest
      * {@link #LOOKAHEAD} x maxRows, oldest first, and rows still free go to the oldest of the rest.
      * Fairness: the oldest waiting request goes first once it has been passed over in maxRows rounds,
-     * so a request of an odd length waits at most that many admissions beyond its place in the queue.
+     * so each request of an odd length, once it is the oldest, waits at most that many admissions;
+     * k of them in a row wait about k times that.
      */
     private List<Job> takeForFreeRows(int free) {
         List<Job> taken = new ArrayList<>();
