@@ -35,31 +35,56 @@ final class ExecutorModels {
     }
 
     private static final Map<Key, Loaded> LOADED = new ConcurrentHashMap<>();
-    private static final AtomicInteger LOADS = new AtomicInteger();
+    /** Loads per weights location, for the tests. */
+    private static final Map<String, AtomicInteger> LOADS = new ConcurrentHashMap<>();
 
     private ExecutorModels() {
     }
 
-    /** The model the options name, on the GPU Spark gave the running task if it has one. */
-    static Loaded forTask(SparkGenerationOptions options) {
+    /**
+     * The model the options name, on the GPU Spark gave the running task if it has one. Synchronized
+     * with {@link #discard} and {@link #closeAll}, so no task is handed a model being closed.
+     */
+    static synchronized Loaded forTask(SparkGenerationOptions options) {
         Key key = new Key(options.weights(), options.codec(), options.backend(), options.batch(), taskGpu());
         return LOADED.computeIfAbsent(key, ExecutorModels::load);
     }
 
-    /** How many models this JVM has loaded (the tests count them). */
-    static int loads() {
-        return LOADS.get();
+    /** How many times this JVM has loaded the model at {@code weights} (the tests count them). */
+    static int loads(String weights) {
+        AtomicInteger n = LOADS.get(weights);
+        return n == null ? 0 : n.get();
+    }
+
+    /**
+     * Forgets and closes a model whose engine failed (a failed pass, a stopped scheduler), so that
+     * Spark's retry of the task, and every later task, loads it afresh instead of failing on it too.
+     */
+    static synchronized void discard(Loaded broken) {
+        if (LOADED.values().removeIf(l -> l == broken)) {
+            close(broken);
+        }
     }
 
     /** Closes every model this JVM loaded; the next task loads again. For local mode's end and the tests. */
     static synchronized void closeAll() {
-        for (Key key : LOADED.keySet()) {
-            Loaded l = LOADED.remove(key);
-            if (l != null) {
-                try (SoundStorm model = l.model(); Codec codec = l.codec()) {
-                    // closed by try-with-resources, the codec first; a null codec is skipped
-                }
+        RuntimeException first = null;
+        for (Loaded l : LOADED.values()) {
+            try {
+                close(l);
+            } catch (RuntimeException e) {
+                first = first == null ? e : first; // close the others all the same
             }
+        }
+        LOADED.clear();
+        if (first != null) {
+            throw first;
+        }
+    }
+
+    private static void close(Loaded l) {
+        try (SoundStorm model = l.model(); Codec codec = l.codec()) {
+            // closed by try-with-resources, the codec first; a null codec is skipped
         }
     }
 
@@ -80,7 +105,7 @@ final class ExecutorModels {
             Cleanup.closeAfterFailure(failure, codec, model);
             throw failure;
         }
-        LOADS.incrementAndGet();
+        LOADS.computeIfAbsent(key.weights(), w -> new AtomicInteger()).incrementAndGet();
         return new Loaded(model, codec);
     }
 

@@ -13,7 +13,9 @@ import org.apache.spark.sql.types.StructType;
 import org.soundstorm4j.GenerationConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * The batch job: a JSONL or Parquet file of rows in, their generation out (spark/README.md). Runs
@@ -22,16 +24,20 @@ import picocli.CommandLine.Option;
 @Command(name = "GenerateJob", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Generates SoundStorm tokens (and audio) for every row of a JSONL or Parquet file on Spark.")
 public final class GenerateJob implements Callable<Integer> {
-    /** JSON input's columns, so that a malformed value becomes that row's error instead of a schema guess. */
+    /**
+     * JSON input's columns, so that the reader does not guess a schema, and a line that does not fit them
+     * keeps its text in {@code _corrupt_record}, which makes it a bad row (its error names the line).
+     */
     static final StructType JSON_INPUT = new StructType()
             .add("id", DataTypes.StringType)
             .add("semantic", DataTypes.createArrayType(DataTypes.LongType))
             .add("seed", DataTypes.LongType)
             .add("prompt_semantic", DataTypes.createArrayType(DataTypes.LongType))
-            .add("prompt_acoustic", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.LongType)));
+            .add("prompt_acoustic", DataTypes.createArrayType(DataTypes.createArrayType(DataTypes.LongType)))
+            .add(InputColumns.MALFORMED, DataTypes.StringType);
 
     @Option(names = "--weights", required = true, description = "Model folder every executor can read: a path, or a "
-            + "Hadoop URI (hdfs://, s3a://) copied once per executor.")
+            + "Hadoop URI (hdfs://, s3a://) copied into each executor's temp dir.")
     String weights;
 
     @Option(names = "--input", required = true, description = "Rows: *.jsonl / *.json (one object per line) or *.parquet.")
@@ -51,7 +57,8 @@ public final class GenerateJob implements Callable<Integer> {
     String master;
 
     @Option(names = "--backend", defaultValue = "auto", description = "Executors' backend: auto, cpu, opencl, cuda "
-            + "(default: ${DEFAULT-VALUE}; with Spark GPU scheduling, auto and cuda use the task's GPU).")
+            + "(default: ${DEFAULT-VALUE}; with Spark GPU scheduling, cuda, and auto where CUDA can run, use "
+            + "the task's GPU).")
     String backend;
 
     @Option(names = "--preset", defaultValue = "paper", description = "paper or fast (default: ${DEFAULT-VALUE}).")
@@ -82,15 +89,25 @@ public final class GenerateJob implements Callable<Integer> {
         return cli.execute(args);
     }
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        String inFormat = format(input, "--input");
-        String outFormat = format(output, "--output");
-        if (partitions != null && partitions < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--partitions must be >= 1");
+        String inFormat;
+        String outFormat;
+        SparkGenerationOptions options;
+        try { // a bad value of an option is a bad argument (exit status 2), found before Spark starts
+            inFormat = format(input, "--input");
+            outFormat = format(output, "--output");
+            if (partitions != null && partitions < 1) {
+                throw new IllegalArgumentException("--partitions must be >= 1");
+            }
+            options = SparkGenerationOptions.of(weights).withCodec(codec).withBackend(backend).withBatch(batch)
+                    .withConfig(GenerationConfig.preset(preset)).withFailOnBadRow(failOnBadRow);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        SparkGenerationOptions options = SparkGenerationOptions.of(weights).withCodec(codec).withBackend(backend)
-                .withBatch(batch).withConfig(GenerationConfig.preset(preset)).withFailOnBadRow(failOnBadRow);
         long t0 = System.nanoTime();
         SparkSession spark = session();
         try {
@@ -101,6 +118,7 @@ public final class GenerateJob implements Callable<Integer> {
                 rows = rows.repartition(partitions);
             }
             if (sortByLength) {
+                InputColumns.of(rows.schema()); // a missing semantic named as generate names it, before the sort needs it
                 // a local sort within each task: no shuffle, and a row's tokens do not depend on its position
                 rows = rows.sortWithinPartitions(functions.size(functions.col("semantic")));
             }

@@ -6,7 +6,8 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ExecutionException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.util.TaskCompletionListener;
 import org.apache.spark.sql.Row;
@@ -95,15 +96,30 @@ final class GeneratedRows implements Iterator<Row> {
         }
         Generation g;
         try {
-            g = p.generation().join();
-        } catch (CompletionException e) {
-            // the engine's own checks (a window over the memory bound, ...) are about the row;
-            // anything else (a backend failure) fails the task, and Spark retries it
-            if (e.getCause() instanceof IllegalArgumentException bad && !options.failOnBadRow()) {
+            g = p.generation().get();
+        } catch (InterruptedException e) {
+            // Spark kills a task (a losing speculative attempt, a cancelled job) by interrupting it
+            cancelPending();
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("row '" + row.id() + "': the task was interrupted", e);
+        } catch (CancellationException e) {
+            throw new IllegalStateException("row '" + row.id() + "': its generation was cancelled", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            // the engine's own checks (a window over the memory bound, ...) are about the row
+            if (cause instanceof IllegalArgumentException bad) {
+                if (options.failOnBadRow()) {
+                    throw badRow(row.id(), bad.getMessage());
+                }
                 return output(row.id(), null, null, bad.getMessage(), null);
             }
-            throw e.getCause() instanceof IllegalArgumentException bad ? badRow(row.id(), bad.getMessage())
-                    : new IllegalStateException("row '" + row.id() + "': generation failed: " + e.getCause(), e.getCause());
+            // anything else is the engine's (a failed pass, a stopped scheduler): drop this model so that
+            // Spark's retry of the task loads it afresh, and fail the task
+            ExecutorModels.discard(loaded);
+            if (cause instanceof VirtualMachineError fatal) {
+                throw fatal; // Spark's executor handles these itself (an OutOfMemoryError ends the JVM)
+            }
+            throw new IllegalStateException("row '" + row.id() + "': generation failed: " + cause, cause);
         }
         byte[] wav = loaded.codec() == null ? null
                 : RowAudio.wav(loaded.codec(), loaded.model().config(), row.utterance().semantic(), g.tokens());

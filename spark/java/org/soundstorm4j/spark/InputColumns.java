@@ -12,11 +12,15 @@ import org.apache.spark.sql.types.StructType;
  * Where the input's columns are, checked on the driver before any task runs: {@code id} string and
  * {@code semantic} array of integers are required; {@code seed} (integer), {@code prompt_semantic}
  * (array of integers) and {@code prompt_acoustic} (array of arrays of integers) are optional. Any
- * integer width is taken (JSON gives long, Parquet written by others may give int); other columns
- * are ignored.
+ * integer width is taken (JSON gives long, Parquet written by others may give int). A
+ * {@code _corrupt_record} string column, where Spark's JSON reader puts a line it could not read into
+ * the schema, makes each row where it is set a bad row. Other columns are ignored.
  */
-record InputColumns(int id, int semantic, int seed, int promptSemantic, int promptAcoustic) implements Serializable {
+record InputColumns(int id, int semantic, int seed, int promptSemantic, int promptAcoustic, int malformed)
+        implements Serializable {
     static final int ABSENT = -1;
+    /** Spark's default {@code spark.sql.columnNameOfCorruptRecord}: its JSON reader's text of a line it could not read. */
+    static final String MALFORMED = "_corrupt_record";
 
     private static final Set<DataType> INTEGERS = Set.of(DataTypes.ByteType, DataTypes.ShortType,
             DataTypes.IntegerType, DataTypes.LongType);
@@ -33,7 +37,8 @@ record InputColumns(int id, int semantic, int seed, int promptSemantic, int prom
                 find(schema, "seed", false, DataTypes.LongType, "int or long"),
                 find(schema, "prompt_semantic", false, array(DataTypes.LongType), "array<int> or array<long>"),
                 find(schema, "prompt_acoustic", false, array(array(DataTypes.LongType)),
-                        "array<array<int>> or array<array<long>>"));
+                        "array<array<int>> or array<array<long>>"),
+                find(schema, MALFORMED, false, DataTypes.StringType, "string"));
     }
 
     private static int find(StructType schema, String name, boolean required, DataType shape, String wanted) {

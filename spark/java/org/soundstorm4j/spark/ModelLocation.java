@@ -23,7 +23,7 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * Turns where the options say a model (or codec) is into a local path an executor can load: a plain
  * path or a {@code file:} URI as it is; any other scheme through Hadoop's FileSystem, copied once
- * into {@code <java.io.tmpdir>/soundstorm4j-models/<hash of the URI>}. The copy lands whole or not
+ * into {@code <java.io.tmpdir>/soundstorm4j-models/<hash of the URI and its files' lengths and times>}. The copy lands whole or not
  * at all (a temporary folder renamed into place), so executors sharing a node, or a task killed
  * mid-copy, never load half a model.
  */
@@ -43,19 +43,26 @@ final class ModelLocation {
         return copyToLocal(uri, hadoop, Path.of(System.getProperty("java.io.tmpdir"), "soundstorm4j-models"));
     }
 
-    /** {@code uri}'s folder (or file) copied under {@code cacheRoot}, or the copy made before. */
+    /**
+     * {@code uri}'s folder (or file) copied under {@code cacheRoot}, or the copy made before of the same
+     * files: the copy's name hashes the URI with every file's path, length and modification time, so
+     * a model replaced at the same URI is copied afresh instead of served stale.
+     */
     static Path copyToLocal(URI uri, Configuration hadoop, Path cacheRoot) {
         org.apache.hadoop.fs.Path source = new org.apache.hadoop.fs.Path(uri);
-        Path target = cacheRoot.resolve(hash(uri.toString()));
-        if (Files.exists(target)) {
-            return local(target, source);
-        }
         Path partial = null;
         try {
+            FileSystem fs = source.getFileSystem(hadoop);
+            FileStatus root = fs.getFileStatus(source);
+            StringBuilder listing = new StringBuilder(fs.makeQualified(source).toString());
+            fingerprint(fs, root, "", listing);
+            Path target = cacheRoot.resolve(hash(listing.toString()));
+            if (Files.exists(target)) {
+                return local(target, source);
+            }
             Files.createDirectories(cacheRoot);
             partial = Files.createTempDirectory(cacheRoot, "partial-");
-            FileSystem fs = source.getFileSystem(hadoop);
-            copy(fs, fs.getFileStatus(source), partial.resolve(source.getName()));
+            copy(fs, root, partial.resolve(source.getName()));
             try {
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException raced) {
@@ -73,6 +80,20 @@ final class ModelLocation {
             throw new UncheckedIOException("cannot copy " + uri + " to this executor: " + e.getMessage(), e);
         } finally {
             deleteQuietly(partial);
+        }
+    }
+
+    /** Appends every file under {@code status} as "path length mtime" lines, in name order. */
+    private static void fingerprint(FileSystem fs, FileStatus status, String prefix, StringBuilder out) throws IOException {
+        String name = prefix + "/" + status.getPath().getName();
+        if (!status.isDirectory()) {
+            out.append('\n').append(name).append(' ').append(status.getLen()).append(' ').append(status.getModificationTime());
+            return;
+        }
+        FileStatus[] children = fs.listStatus(status.getPath());
+        java.util.Arrays.sort(children, Comparator.comparing(c -> c.getPath().getName()));
+        for (FileStatus child : children) {
+            fingerprint(fs, child, name, out);
         }
     }
 

@@ -24,6 +24,11 @@ record RowInput(String id, Utterance utterance, long seed, String error) {
     /** Reads {@code row}: every problem becomes the row's {@code error}, naming the column and position. */
     static RowInput read(Row row, InputColumns columns, ModelConfig model) {
         String id = row.isNullAt(columns.id()) ? null : row.getString(columns.id());
+        if (columns.malformed() != InputColumns.ABSENT && !row.isNullAt(columns.malformed())) {
+            String text = row.getString(columns.malformed());
+            return bad(id, "the input line does not fit the columns (a value of the wrong type, or not JSON): "
+                    + (text.length() > 200 ? text.substring(0, 200) + "..." : text));
+        }
         if (id == null) {
             return bad(null, "id is null");
         }

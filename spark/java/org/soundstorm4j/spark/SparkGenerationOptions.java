@@ -9,11 +9,11 @@ import org.soundstorm4j.backend.Backends;
  *
  * @param weights       the model folder (config.json + model.safetensors): a local path every executor can
  *                      read (the same path on every node, or NFS), or a Hadoop FileSystem URI
- *                      ({@code hdfs://...}, {@code s3a://...}) copied once per executor JVM into its temp dir
+ *                      ({@code hdfs://...}, {@code s3a://...}) copied into the executor's temp dir (spark/README.md)
  * @param codec         the codec folder or {@code SpeechTokenizer.pt}, located as {@code weights} is; or null
  *                      for tokens only
  * @param backend       the backend each executor loads ("auto", "cpu", "opencl", "cuda"); with a GPU
- *                      assigned to the task by Spark, "auto" and "cuda" use that GPU
+ *                      assigned to the task by Spark, "cuda" (and "auto" where CUDA can run) uses that GPU
  * @param config        how to decode; its seed is ignored, each row has its own ({@link RowSeeds})
  * @param batch         rows per forward pass on an executor (the engine's maximum rows); the rows of all
  *                      the executor's running tasks share passes

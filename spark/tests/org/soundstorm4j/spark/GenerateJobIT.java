@@ -200,10 +200,18 @@ class GenerateJobIT {
 
         Path csv = tmp.resolve("out.csv");
         Result format = job("--weights", TRAINED.toString(), "--input", ROWS.toString(), "--output", csv.toString());
-        assertEquals(1, format.exit, format.console);
+        assertEquals(2, format.exit, format.console);
         assertTrue(format.console.contains("--output " + csv + ": name it *.jsonl, *.json or *.parquet"),
                 format.console);
         assertFalse(Files.exists(csv));
+
+        Result preset = job("--weights", TRAINED.toString(), "--input", ROWS.toString(), "--output",
+                tmp.resolve("y.jsonl").toString(), "--preset", "slow");
+        assertEquals(2, preset.exit, preset.console);
+        assertTrue(preset.console.contains("preset must be paper or fast, not 'slow'"), preset.console);
+        for (Result r : List.of(missing, format, preset)) {
+            assertFalse(r.console.contains("Running Spark version"), "Spark started: " + r.console);
+        }
     }
 
     private record Result(int exit, String console) {

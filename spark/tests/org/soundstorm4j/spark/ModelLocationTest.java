@@ -36,12 +36,26 @@ class ModelLocationTest {
         for (String name : new String[] {"config.json", "model.safetensors", "example_semantic.npy"}) {
             assertArrayEquals(Files.readAllBytes(source.resolve(name)), Files.readAllBytes(copy.resolve(name)), name);
         }
-        long modified = Files.getLastModifiedTime(copy.resolve("model.safetensors")).toMillis();
+        Path marker = Files.writeString(copy.resolve("marker"), "only in this copy");
         assertEquals(copy, ModelLocation.copyToLocal(uri, new Configuration(), cache), "the second call reuses the copy");
-        assertEquals(modified, Files.getLastModifiedTime(copy.resolve("model.safetensors")).toMillis());
+        assertTrue(Files.exists(marker), "the copy was made again");
         try (Stream<Path> left = Files.list(cache)) {
             assertEquals(1, left.count(), "no partial-* folder is left behind");
         }
+    }
+
+    @Test
+    void aModelReplacedAtTheSameUriIsCopiedAfresh() throws Exception {
+        Path source = Files.createDirectories(tmp.resolve("remote/model"));
+        Files.writeString(source.resolve("config.json"), "{\"v\": 1}");
+        Path cache = tmp.resolve("cache");
+        java.net.URI uri = java.net.URI.create("file://" + source);
+        Path first = ModelLocation.copyToLocal(uri, new Configuration(), cache);
+        Files.writeString(source.resolve("config.json"), "{\"v\": 22}"); // another length: another model
+        Path second = ModelLocation.copyToLocal(uri, new Configuration(), cache);
+        assertTrue(!first.equals(second), "the replaced model got its own copy");
+        assertEquals("{\"v\": 22}", Files.readString(second.resolve("config.json")));
+        assertEquals("{\"v\": 1}", Files.readString(first.resolve("config.json")), "the first copy is whole");
     }
 
     @Test
@@ -51,8 +65,10 @@ class ModelLocationTest {
         UncheckedIOException e = assertThrows(UncheckedIOException.class,
                 () -> ModelLocation.copyToLocal(uri, new Configuration(), cache));
         assertTrue(e.getMessage().contains("nothing-here"), e.getMessage());
-        try (Stream<Path> left = Files.list(cache)) {
-            assertEquals(0, left.count(), "no partial copy is left behind");
+        if (Files.exists(cache)) {
+            try (Stream<Path> left = Files.list(cache)) {
+                assertEquals(0, left.count(), "no partial copy is left behind");
+            }
         }
     }
 }

@@ -63,7 +63,9 @@ class SparkGenerationTest {
     static void start() {
         spark = SparkTests.session();
         solo = SoundStorm.load(Path.of(WEIGHTS), new CpuBackend(1));
-        input = spark.createDataFrame(rows(), GenerateJob.JSON_INPUT).repartition(5);
+        // the job's JSON columns without the reader's _corrupt_record, which rows made here do not have
+        StructType columns = new StructType(java.util.Arrays.copyOf(GenerateJob.JSON_INPUT.fields(), 5));
+        input = spark.createDataFrame(rows(), columns).repartition(5);
     }
 
     @AfterAll
@@ -132,7 +134,7 @@ class SparkGenerationTest {
 
     @Test
     void everyGoodRowEqualsItsSingleJvmGenerationAndBadRowsCarryTheirError() {
-        int loadsBefore = ExecutorModels.loads();
+        int loadsBefore = ExecutorModels.loads(WEIGHTS);
         Map<String, Row> out = SparkTests.byId(SparkGeneration.generate(input, OPTIONS).collectAsList());
         assertEquals(UTTERANCES.size() + BAD.size() + 1, out.size(), "one output row per input row");
         for (Map.Entry<String, Utterance> e : UTTERANCES.entrySet()) {
@@ -150,11 +152,55 @@ class SparkGenerationTest {
         }
         assertEquals("id is null", out.get(null).getString(3));
         // 5 partitions on 2 task slots, one JVM: one load at most (none if an earlier test loaded it)
-        assertTrue(ExecutorModels.loads() - loadsBefore <= 1, "loads: " + (ExecutorModels.loads() - loadsBefore));
-        assertEquals(1, ExecutorModels.loads(), "this JVM loaded the model once in all");
-        // the rows went through the executor's engine together: its passes held several rows each
-        double rowsPerPass = ExecutorModels.forTask(OPTIONS).model().engine().metrics().meanRowsPerPass();
+        int loads = ExecutorModels.loads(WEIGHTS);
+        assertTrue(loads - loadsBefore <= 1, "loads: " + (loads - loadsBefore));
+        // a second job on this JVM loads nothing, and its rows go through the executor's engine
+        // together: its passes hold several rows each
+        org.soundstorm4j.engine.EngineMetrics m = ExecutorModels.forTask(OPTIONS).model().engine().metrics();
+        long passes = m.passes();
+        long rowsInPasses = m.rowsInPasses();
+        SparkGeneration.generate(input, OPTIONS).collectAsList();
+        assertEquals(loads, ExecutorModels.loads(WEIGHTS), "the second job reloaded the model");
+        double rowsPerPass = (double) (m.rowsInPasses() - rowsInPasses) / (m.passes() - passes);
         assertTrue(rowsPerPass > 1.5, "rows per pass: " + rowsPerPass);
+    }
+
+    @Test
+    void aModelWhoseEngineStoppedIsLoadedAgainByTheRetriedTasks() {
+        ExecutorModels.Loaded broken = ExecutorModels.forTask(OPTIONS);
+        int loads = ExecutorModels.loads(WEIGHTS);
+        broken.model().engine().close(); // it refuses every request from now on, as after its scheduler died
+        Map<String, Row> out = SparkTests.byId(SparkGeneration.generate(input, OPTIONS).collectAsList());
+        assertEquals(UTTERANCES.size() + BAD.size() + 1, out.size());
+        for (String id : UTTERANCES.keySet()) {
+            assertNull(out.get(id).get(3), () -> id + ": " + out.get(id).get(3));
+        }
+        assertEquals(loads + 1, ExecutorModels.loads(WEIGHTS), "the failed tasks' retries loaded the model once");
+        assertTrue(ExecutorModels.forTask(OPTIONS) != broken, "the stopped model is forgotten");
+    }
+
+    @Test
+    void jsonLinesThatDoNotFitTheColumnsAreBadRowsNamingTheLine(@org.junit.jupiter.api.io.TempDir Path tmp)
+            throws Exception {
+        Path file = java.nio.file.Files.write(tmp.resolve("rows.jsonl"), List.of(
+                "{\"id\": \"good\", \"semantic\": [1, 2, 3]}",
+                "{\"id\": \"quoted-seed\", \"semantic\": [1, 2, 3], \"seed\": \"7\"}",
+                "{\"id\": \"fraction\", \"semantic\": [1, 2.5]}",
+                "not json at all"));
+        Map<String, Row> out = new java.util.HashMap<>();
+        for (Row r : SparkGeneration.generate(spark.read().schema(GenerateJob.JSON_INPUT).json(file.toString()), OPTIONS)
+                .collectAsList()) {
+            out.put(r.isNullAt(0) ? "(null id)" : r.getString(0), r);
+        }
+        assertEquals(java.util.Set.of("good", "quoted-seed", "fraction", "(null id)"), out.keySet());
+        assertNull(out.get("good").get(3));
+        for (String id : List.of("quoted-seed", "fraction", "(null id)")) {
+            String error = out.get(id).getString(3);
+            assertTrue(error != null && error.startsWith("the input line does not fit the columns"), id + ": " + error);
+            assertNull(out.get(id).get(1), id);
+        }
+        assertTrue(out.get("(null id)").getString(3).contains("not json at all"));
+        assertTrue(out.get("quoted-seed").getString(3).contains("\"seed\": \"7\""));
     }
 
     @Test
