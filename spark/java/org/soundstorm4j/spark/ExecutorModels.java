@@ -46,7 +46,9 @@ final class ExecutorModels {
      * with {@link #discard} and {@link #closeAll}, so no task is handed a model being closed.
      */
     static synchronized Loaded forTask(SparkGenerationOptions options) {
-        Key key = new Key(options.weights(), options.codec(), options.backend(), options.batch(), taskGpu());
+        // the GPU is part of the key only where the model runs on it: one CPU model serves every task
+        Integer gpu = onCuda(options.backend()) ? taskGpu() : null;
+        Key key = new Key(options.weights(), options.codec(), options.backend(), options.batch(), gpu);
         return LOADED.computeIfAbsent(key, ExecutorModels::load);
     }
 
@@ -110,15 +112,19 @@ final class ExecutorModels {
     }
 
     /**
-     * The backend of {@code key}: with a GPU address from Spark, "cuda" (and "auto" where CUDA can
-     * run) on that device ordinal; otherwise the backend as {@link Backends#create} makes it.
+     * The backend of {@code key}: with a GPU in the key (there only where the backend runs on CUDA),
+     * CUDA on that device ordinal; otherwise the backend as {@link Backends#create} makes it.
      */
     private static Backend backend(Key key) {
-        boolean cuda = key.backend().equals("cuda") || key.backend().equals("auto") && Backends.cudaUnavailable() == null;
-        if (key.gpu() != null && cuda) {
+        if (key.gpu() != null) {
             return Backends.cuda(CudaOptions.fromSystemProperties().withDevice(key.gpu()));
         }
         return Backends.create(key.backend());
+    }
+
+    /** Whether {@code backend} runs on CUDA here, and so on the task's GPU where Spark assigned one. */
+    private static boolean onCuda(String backend) {
+        return backend.equals("cuda") || backend.equals("auto") && Backends.cudaUnavailable() == null;
     }
 
     /** The first GPU address Spark assigned to the running task (spark.task.resource.gpu.amount), or null. */
