@@ -106,15 +106,9 @@ final class GeneratedRows implements Iterator<Row> {
             throw new IllegalStateException("row '" + row.id() + "': its generation was cancelled", e);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
-            // the engine's own checks (a window over the memory bound, ...) are about the row
-            if (cause instanceof IllegalArgumentException bad) {
-                if (options.failOnBadRow()) {
-                    throw badRow(row.id(), bad.getMessage());
-                }
-                return output(row.id(), null, null, bad.getMessage(), null);
-            }
-            // anything else is the engine's (a failed pass, a stopped scheduler): drop this model so that
-            // Spark's retry of the task loads it afresh, and fail the task
+            // the engine refuses a bad row at submit (fill); a failed future is the engine's own failure
+            // (a failed pass, a stopped scheduler): drop this model so that Spark's retry of the task
+            // loads it afresh, and fail the task
             ExecutorModels.discard(loaded);
             if (cause instanceof VirtualMachineError fatal) {
                 throw fatal; // Spark's executor handles these itself (an OutOfMemoryError ends the JVM)
