@@ -172,11 +172,14 @@ class GenerateJobIT {
         }
 
         // the job's own output as input: Parquet is read, and its missing semantic column named before any task
-        Result wrongInput = job("--weights", model.toString(), "--input", output.toString(), "--output",
-                tmp.resolve("again.jsonl").toString(), "--master", "local[1]");
-        assertEquals(1, wrongInput.exit, wrongInput.console);
-        assertTrue(wrongInput.console.contains("the input has no column 'semantic'"), wrongInput.console);
-        assertFalse(Files.exists(tmp.resolve("again.jsonl")), "nothing written for a refused input");
+        // and the same with --sort-by-length, whose sort would otherwise fail on the missing column first
+        for (String sort : List.of("--partitions=1", "--sort-by-length")) {
+            Result wrongInput = job("--weights", model.toString(), "--input", output.toString(), "--output",
+                    tmp.resolve("again.jsonl").toString(), "--master", "local[1]", sort);
+            assertEquals(1, wrongInput.exit, wrongInput.console);
+            assertTrue(wrongInput.console.contains("the input has no column 'semantic'"), sort + ": " + wrongInput.console);
+            assertFalse(Files.exists(tmp.resolve("again.jsonl")), "nothing written for a refused input");
+        }
     }
 
     @Test
