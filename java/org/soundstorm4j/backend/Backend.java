@@ -170,6 +170,29 @@ public interface Backend extends AutoCloseable {
     void im2col(Tensor x, IntTensor lengths, ConvWindow window, Tensor out, int batch, int frames, int channels);
 
     /**
+     * A stride-1 conv1d over {@code x [batch, frames, cin]} (channels last) through {@code window}'s
+     * padding and optional ELU: {@code out = im2col(x) W^T + bias}, where {@code weight} is
+     * {@code [cout, kernel*cin]} in im2col's tap-major column order ({@link CodecLayouts#convWeight}).
+     * The default gathers the whole {@link #im2col} matrix and runs {@link #linear}; a backend may
+     * compute the same sums without materialising it.
+     *
+     * @param bias {@code [cout]} or null
+     * @param out  {@code [batch, window.outFrames(frames), cout]}, not {@code x}
+     */
+    default void conv1d(Tensor x, ConvWindow window, MatrixWeight weight, Tensor bias, Tensor out, int batch,
+                        int frames, int cin) {
+        CodecChecks.conv1d(x.size(), window, weight, bias == null ? -1 : bias.size(), out.size(), batch, frames, cin);
+        long rows = batch * window.outFrames(frames);
+        Tensor columns = allocate(rows * window.columns(cin));
+        try {
+            im2col(x, null, window, columns, batch, frames, cin);
+            linear(columns, weight, bias, Activation.NONE, out, TensorSizes.checked(rows));
+        } finally {
+            release(columns);
+        }
+    }
+
+    /**
      * ELU (alpha 1) element-wise: {@code out[i] = x[i] > 0 ? x[i] : expm1(x[i])} for {@code i < size}.
      * {@code out} may be {@code x}.
      */

@@ -35,6 +35,32 @@ public final class CodecChecks {
         return (int) outFrames;
     }
 
+    /**
+     * Checks a {@link Backend#conv1d} call and returns the output frames. {@code bias} is -1 when
+     * absent.
+     */
+    public static int conv1d(long x, ConvWindow w, MatrixWeight weight, long bias, long out, int batch, int frames,
+                             int cin) {
+        positive("conv1d", "batch", batch);
+        positive("conv1d", "frames", frames);
+        positive("conv1d", "cin", cin);
+        if (weight.cols() != w.columns(cin)) {
+            throw new IllegalArgumentException("conv1d weight has " + weight.cols() + " columns, needs kernel "
+                    + w.kernel() + " x cin " + cin + " = " + w.columns(cin));
+        }
+        long outFrames = w.outFrames(frames);
+        if (outFrames < 1) {
+            throw new IllegalArgumentException("conv1d: " + frames + " frames padded " + w.padLeft() + "/"
+                    + w.padRight() + " are shorter than the kernel's span " + ((long) w.dilation() * (w.kernel() - 1) + 1));
+        }
+        TensorSizes.require("conv1d x", x, (long) batch * frames * cin);
+        if (bias >= 0) {
+            TensorSizes.require("conv1d bias", bias, weight.rows());
+        }
+        TensorSizes.require("conv1d out", out, batch * outFrames * weight.rows());
+        return (int) outFrames;
+    }
+
     public static void elu(long x, long out, int size) {
         positive("elu", "size", size);
         TensorSizes.require("elu x", x, size);

@@ -112,6 +112,13 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void conv1d(Tensor x, ConvWindow window, MatrixWeight weight, Tensor bias, Tensor out, int batch,
+                       int frames, int cin) {
+        timed("conv1d k" + window.kernel() + " " + weight.rows() + "x" + weight.cols(),
+                () -> inner.conv1d(x, window, weight, bias, out, batch, frames, cin));
+    }
+
+    @Override
     public void elu(Tensor x, Tensor out, int size) {
         timed("elu", () -> inner.elu(x, out, size));
     }

@@ -181,23 +181,17 @@ final class SeanetDecoder {
         return conv(last, last.window(), x, batch, rate, true);
     }
 
-    /** A stride-1 conv of {@code x [batch, frames, cin]}; releases x when asked. */
+    /** A stride-1 conv of {@code x [batch, frames, cin]} (a 1x1 one when window is null); releases x when asked. */
     private Tensor conv(Conv conv, ConvWindow window, Tensor x, int batch, int frames, boolean releaseInput) {
-        Tensor in = x;
-        int framesOut = frames;
-        if (window != null) {
-            framesOut = (int) window.outFrames(frames);
-            in = be.allocate((long) batch * framesOut * window.kernel() * conv.cin());
-            be.im2col(x, null, window, in, batch, frames, conv.cin());
-            if (releaseInput) {
-                be.release(x);
-            }
+        int framesOut = window == null ? frames : (int) window.outFrames(frames);
+        Tensor out = be.allocate((long) batch * framesOut * conv.cout());
+        if (window == null) {
+            be.linear(x, conv.weight(), conv.bias(), Activation.NONE, out, batch * frames);
+        } else {
+            be.conv1d(x, window, conv.weight(), conv.bias(), out, batch, frames, conv.cin());
         }
-        int rows = batch * framesOut;
-        Tensor out = be.allocate((long) rows * conv.cout());
-        be.linear(in, conv.weight(), conv.bias(), Activation.NONE, out, rows);
-        if (in != x || releaseInput) {
-            be.release(in);
+        if (releaseInput) {
+            be.release(x);
         }
         return out;
     }

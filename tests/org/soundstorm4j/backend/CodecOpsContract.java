@@ -111,9 +111,64 @@ public abstract class CodecOpsContract {
         Tensor cols = backend.upload(poison(batch * outFrames * kernel * cin));
         backend.im2col(backend.upload(x), null, w, cols, batch, frames, cin);
         Tensor y = backend.upload(poison(batch * outFrames * cout));
-        backend.linear(cols, backend.uploadMatrix(CodecLayouts.convWeight(weight, cout, cin, kernel), cout, kernel * cin),
-                backend.upload(bias), Activation.NONE, y, batch * outFrames);
+        MatrixWeight packed = backend.uploadMatrix(CodecLayouts.convWeight(weight, cout, cin, kernel), cout, kernel * cin);
+        backend.linear(cols, packed, backend.upload(bias), Activation.NONE, y, batch * outFrames);
         assertClose("conv1d", NaiveOps.conv1d(x, weight, bias, w, batch, frames, cin, cout), read(y), TOL);
+        // conv1d, however it gets there, sums the same values in the same order
+        Tensor direct = backend.upload(poison(batch * outFrames * cout));
+        backend.conv1d(backend.upload(x), w, packed, backend.upload(bias), direct, batch, frames, cin);
+        assertArrayEquals(read(y), read(direct));
+    }
+
+    @ParameterizedTest(name = "batch {0}, frames {1}, cin {2}, cout {3}, kernel {4}, dilation {5}, pads {6}/{7} {8}, elu {9}")
+    @CsvSource({
+            "2,13,32,32,7,1,3,3,REFLECT,true",    // the first conv's window, two sequences
+            "1,1,4,5,7,1,3,3,REFLECT,false",      // T = 1: SpeechTokenizer's short-input rule, no frame in place
+            "2,2,3,6,7,1,3,3,REFLECT,true",       // T = 2
+            "1,4,5,3,7,1,3,3,REFLECT,true",       // T = 4: one frame in place
+            "3,17,16,8,3,1,1,1,REFLECT,true",     // the residual conv
+            "2,29,9,7,3,2,2,2,REFLECT,true",      // dilated: every row gathered
+            "2,15,8,5,4,1,3,0,ZERO,false",        // causal-style, asymmetric
+            "2,20,6,4,7,1,6,0,REFLECT,true",      // EnCodec's causal padding, all on the left
+            "1,10,3,3,3,1,0,0,ZERO,false",        // no padding: every row in place
+            "2,50,64,1,7,1,3,3,REFLECT,true",     // the last conv: one output channel
+            "1,37,33,1,7,1,3,3,REFLECT,true",     // one output channel, k not a multiple of the vector
+            "2,40,64,128,3,1,1,1,REFLECT,true"})
+    void conv1dMatchesNaive(int batch, int frames, int cin, int cout, int kernel, int dilation, int padLeft,
+                            int padRight, PadMode mode, boolean elu) {
+        ConvWindow w = new ConvWindow(kernel, dilation, padLeft, padRight, mode, elu);
+        float[] x = random(random, batch * frames * cin, 2);
+        float[] weight = random(random, cout * cin * kernel, 0.5); // PyTorch [cout, cin, kernel]
+        float[] bias = random(random, cout, 0.5);
+        int outFrames = (int) w.outFrames(frames);
+        Tensor y = backend.upload(poison(batch * outFrames * cout));
+        backend.conv1d(backend.upload(x), w,
+                backend.uploadMatrix(CodecLayouts.convWeight(weight, cout, cin, kernel), cout, kernel * cin),
+                backend.upload(bias), y, batch, frames, cin);
+        assertClose("conv1d", NaiveOps.conv1d(x, weight, bias, w, batch, frames, cin, cout), read(y), TOL);
+    }
+
+    @Test
+    void conv1dRefusesWrongSizesNamingTheArgument() {
+        ConvWindow w = new ConvWindow(7, 1, 3, 3, PadMode.REFLECT, true);
+        Tensor x = backend.upload(random(random, 2 * 10 * 4, 1));
+        MatrixWeight weight = backend.uploadMatrix(random(random, 5 * 28, 1), 5, 28);
+        Tensor bias = backend.upload(random(random, 5, 1));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> backend.conv1d(x, w, weight, bias, backend.allocate(2 * 10 * 5 - 1), 2, 10, 4));
+        assertTrue(e.getMessage().contains("conv1d out"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.conv1d(x, w, weight, bias, backend.allocate(2 * 11 * 5), 2, 11, 4));
+        assertTrue(e.getMessage().contains("conv1d x"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> backend.conv1d(x, w, weight,
+                backend.upload(random(random, 4, 1)), backend.allocate(2 * 10 * 5), 2, 10, 4));
+        assertTrue(e.getMessage().contains("conv1d bias"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class,
+                () -> backend.conv1d(x, w, weight, bias, backend.allocate(2 * 20 * 5), 2, 20, 2));
+        assertTrue(e.getMessage().contains("needs kernel 7 x cin 2 = 14"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> backend.conv1d(x,
+                new ConvWindow(7, 1, 0, 0, PadMode.ZERO, false), weight, bias, backend.allocate(80), 2, 5, 4));
+        assertTrue(e.getMessage().contains("shorter than the kernel"), e.getMessage());
     }
 
     @ParameterizedTest(name = "size {0}")

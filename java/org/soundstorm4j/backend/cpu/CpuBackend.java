@@ -1,5 +1,7 @@
 package org.soundstorm4j.backend.cpu;
 
+import java.util.Arrays;
+import java.util.List;
 import org.soundstorm4j.backend.Activation;
 import org.soundstorm4j.backend.AttentionShape;
 import org.soundstorm4j.backend.Backend;
@@ -261,16 +263,51 @@ public final class CpuBackend implements Backend {
         if (bi != null) {
             requireSize("linear bias", bi, b.rows);
         }
-        int rowBlocks = (rows + ROW_BLOCK - 1) / ROW_BLOCK;
+        gemm(List.of(new Rows(a, 0, b.cols, rows, 0)), b, c, bi, epilogue, scale);
+    }
+
+    /**
+     * {@code m} rows of a matrix product whose A rows are {@code a[aOff + i*lda, + b.cols)} (rows may
+     * overlap: a conv's windows read in place) and whose C rows start at {@code cOff + i*b.rows}.
+     */
+    record Rows(float[] a, int aOff, int lda, int m, int cOff) {
+    }
+
+    /** The products of every run of rows, split into tasks of ROW_BLOCK rows and PANELS_PER_TASK panels. */
+    private void gemm(List<Rows> all, PackedMatrix b, float[] c, float[] bias, Epilogue epilogue, float scale) {
+        List<Rows> runs = all.stream().filter(run -> run.m() > 0).toList();
         int panels = b.panels();
         int panelChunks = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
-        workers.forEach(rowBlocks * panelChunks, task -> {
-            int i0 = (task / panelChunks) * ROW_BLOCK;
+        int[] firstBlock = new int[runs.size() + 1];
+        for (int r = 0; r < runs.size(); r++) {
+            firstBlock[r + 1] = firstBlock[r] + (runs.get(r).m() + ROW_BLOCK - 1) / ROW_BLOCK;
+        }
+        workers.forEach(firstBlock[runs.size()] * panelChunks, task -> {
+            int block = task / panelChunks;
+            int r = Arrays.binarySearch(firstBlock, block);
+            r = r >= 0 ? r : -r - 2; // the run whose blocks hold this one (runs are not empty)
+            Rows run = runs.get(r);
+            int i0 = (block - firstBlock[r]) * ROW_BLOCK;
             int p0 = (task % panelChunks) * PANELS_PER_TASK;
-            int m = Math.min(ROW_BLOCK, rows - i0);
-            kernels.gemm(a, i0 * b.cols, b.cols, m, b, p0, Math.min(panels, p0 + PANELS_PER_TASK),
-                    c, i0 * b.rows, b.rows, bi, epilogue, scale);
+            kernels.gemm(run.a(), run.aOff() + i0 * run.lda(), run.lda(), Math.min(ROW_BLOCK, run.m() - i0), b, p0,
+                    Math.min(panels, p0 + PANELS_PER_TASK), c, run.cOff() + i0 * b.rows, b.rows, bias, epilogue,
+                    scale);
         });
+    }
+
+    @Override
+    public void conv1d(Tensor x, ConvWindow window, MatrixWeight weight, Tensor bias, Tensor out, int batch,
+                       int frames, int cin) {
+        float[] in = floats(x);
+        PackedMatrix w = packed(weight);
+        float[] o = floats(out);
+        float[] bi = bias == null ? null : floats(bias);
+        if (in == o) {
+            throw new IllegalArgumentException("conv1d: out must not be the input");
+        }
+        int outFrames = CodecChecks.conv1d(in.length, window, w, bi == null ? -1 : bi.length, o.length, batch,
+                frames, cin);
+        gemm(codec.convRows(in, window, batch, frames, cin, outFrames, w.rows), w, o, bi, Epilogue.STORE, 1f);
     }
 
     @Override

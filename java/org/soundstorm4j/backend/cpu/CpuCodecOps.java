@@ -1,7 +1,11 @@
 package org.soundstorm4j.backend.cpu;
 
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.soundstorm4j.backend.ConvWindow;
 import org.soundstorm4j.backend.PadMode;
+import org.soundstorm4j.backend.TensorSizes;
 
 /**
  * The CPU backend's codec ops (SpeechTokenizer's decoder): the same index arithmetic as the
@@ -9,10 +13,8 @@ import org.soundstorm4j.backend.PadMode;
  * worker pool, so results do not depend on the thread count.
  */
 final class CpuCodecOps {
-    /** Rows of h per matrix-product task (a multiple of both micro-kernels' row tiles). */
-    private static final int ROW_BLOCK = 48;
-    /** Packed panels of W_hh per matrix-product task. */
-    private static final int PANELS_PER_TASK = 2;
+    /** Hidden units per recurrence task, in panels of the packed W_hh (each gate's rows of them). */
+    private static final int UNIT_PANELS_PER_TASK = 2;
 
     private final WorkerPool workers;
     private final CpuKernels kernels;
@@ -24,49 +26,90 @@ final class CpuCodecOps {
 
     void im2col(float[] x, int[] lengths, ConvWindow w, float[] out, int batch, int frames, int channels,
                 int outFrames) {
-        if (w.eluInput()) {
-            // ELU each input element once, not once per tap that reads it (up to 7 times)
-            float[] activated = new float[batch * frames * channels];
-            elu(x, activated, activated.length);
-            gather(activated, lengths, w, out, batch, frames, channels, outFrames);
-        } else {
-            gather(x, lengths, w, out, batch, frames, channels, outFrames);
-        }
-    }
-
-    /** im2col's windows of x, as they are (the window's ELU already applied by the caller). */
-    private void gather(float[] x, int[] lengths, ConvWindow w, float[] out, int batch, int frames, int channels,
-                        int outFrames) {
-        int kernel = w.kernel();
-        int width = kernel * channels;
-        boolean reflect = w.padMode() == PadMode.REFLECT;
-        int maxPad = Math.max(w.padLeft(), w.padRight());
-        int span = w.dilation() * (kernel - 1);
+        float[] src = activated(x, w, batch * frames * channels);
         forEachRowChunk(batch * outFrames, (r0, r1) -> {
             for (int row = r0; row < r1; row++) {
                 int b = row / outFrames;
-                int t = row % outFrames;
-                int len = lengths == null ? frames : lengths[b];
-                int dst = row * width;
-                if (len <= 0 || t >= len + w.padLeft() + w.padRight() - span) {
-                    java.util.Arrays.fill(out, dst, dst + width, 0f);
-                    continue;
-                }
-                int ext = len > maxPad ? len : maxPad + 1; // SpeechTokenizer's zero extension of short inputs
-                for (int k = 0; k < kernel; k++) {
-                    int j = t + k * w.dilation() - w.padLeft();
-                    if (reflect) {
-                        j = j < 0 ? -j : j >= ext ? 2 * (ext - 1) - j : j;
-                    }
-                    int o = dst + k * channels;
-                    if (j < 0 || j >= len) {
-                        java.util.Arrays.fill(out, o, o + channels, 0f);
-                    } else {
-                        System.arraycopy(x, (b * frames + j) * channels, out, o, channels);
-                    }
-                }
+                gatherRow(src, lengths == null ? frames : lengths[b], w, out, row * w.kernel() * channels, b,
+                        row % outFrames, frames, channels);
             }
         });
+    }
+
+    /**
+     * The rows of a stride-1 conv1d's matrix product, without im2col where the input itself serves:
+     * with dilation 1 and channels-last x, the window of an output frame whose taps all fall inside
+     * the sequence is {@code kernel*channels} consecutive floats of x, so those rows read x in place
+     * with row stride {@code channels} (overlapping). Only the frames whose window reaches into the
+     * padding (at most padLeft + padRight per sequence; every frame for a dilated conv) are gathered,
+     * into a small array. The values are im2col's, so the sums are those of im2col then linear.
+     */
+    List<CpuBackend.Rows> convRows(float[] x, ConvWindow w, int batch, int frames, int channels, int outFrames,
+                                   int cout) {
+        float[] src = activated(x, w, batch * frames * channels);
+        int span = w.dilation() * (w.kernel() - 1);
+        // output frames [inLo, inHi) of each sequence read x in place
+        int inLo = w.dilation() == 1 ? Math.min(w.padLeft(), outFrames) : outFrames;
+        int inHi = Math.max(inLo, Math.min(outFrames, w.padLeft() + frames - span));
+        int edges = outFrames - (inHi - inLo);
+        int width = w.kernel() * channels;
+        float[] gathered = new float[TensorSizes.checked((long) batch * edges * width)];
+        if (edges > 0) {
+            forEachRowChunk(batch * edges, (e0, e1) -> {
+                for (int e = e0; e < e1; e++) {
+                    int b = e / edges;
+                    int t = e % edges < inLo ? e % edges : e % edges - inLo + inHi;
+                    gatherRow(src, frames, w, gathered, e * width, b, t, frames, channels);
+                }
+            });
+        }
+        List<CpuBackend.Rows> rows = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            int out0 = b * outFrames;
+            int edge0 = b * edges;
+            rows.add(new CpuBackend.Rows(gathered, edge0 * width, width, inLo, out0 * cout));
+            rows.add(new CpuBackend.Rows(src, (b * frames + inLo - w.padLeft()) * channels, channels, inHi - inLo,
+                    (out0 + inLo) * cout));
+            rows.add(new CpuBackend.Rows(gathered, (edge0 + inLo) * width, width, outFrames - inHi,
+                    (out0 + inHi) * cout));
+        }
+        return rows;
+    }
+
+    /** x, or a fresh array of ELU(x) when the window asks for it: each element once, not once per tap. */
+    private float[] activated(float[] x, ConvWindow w, int size) {
+        if (!w.eluInput()) {
+            return x;
+        }
+        float[] activated = new float[size];
+        elu(x, activated, size);
+        return activated;
+    }
+
+    /** Output frame t of sequence b ({@code len} valid frames): its window of x into {@code out[dst, dst + kernel*channels)}. */
+    private static void gatherRow(float[] x, int len, ConvWindow w, float[] out, int dst, int b, int t, int frames,
+                                  int channels) {
+        int kernel = w.kernel();
+        int span = w.dilation() * (kernel - 1);
+        if (len <= 0 || t >= len + w.padLeft() + w.padRight() - span) {
+            Arrays.fill(out, dst, dst + kernel * channels, 0f);
+            return;
+        }
+        boolean reflect = w.padMode() == PadMode.REFLECT;
+        int maxPad = Math.max(w.padLeft(), w.padRight());
+        int ext = len > maxPad ? len : maxPad + 1; // SpeechTokenizer's zero extension of short inputs
+        for (int k = 0; k < kernel; k++) {
+            int j = t + k * w.dilation() - w.padLeft();
+            if (reflect) {
+                j = j < 0 ? -j : j >= ext ? 2 * (ext - 1) - j : j;
+            }
+            int o = dst + k * channels;
+            if (j < 0 || j >= len) {
+                Arrays.fill(out, o, o + channels, 0f);
+            } else {
+                System.arraycopy(x, (b * frames + j) * channels, out, o, channels);
+            }
+        }
     }
 
     void elu(float[] x, float[] out, int size) {
@@ -89,7 +132,7 @@ final class CpuCodecOps {
                 int t = row % framesOut;
                 int dst = row * channels;
                 if (bias == null) {
-                    java.util.Arrays.fill(out, dst, dst + channels, 0f);
+                    Arrays.fill(out, dst, dst + channels, 0f);
                 } else {
                     System.arraycopy(bias, 0, out, dst, channels);
                 }
@@ -116,7 +159,7 @@ final class CpuCodecOps {
         forEachRowChunk(rows, (r0, r1) -> {
             for (int row = r0; row < r1; row++) {
                 int dst = row * dim;
-                java.util.Arrays.fill(out, dst, dst + dim, 0f);
+                Arrays.fill(out, dst, dst + dim, 0f);
                 for (int q = 0; q < levels; q++) { // increasing level, as the kernel sums
                     int src = (q * codebookSize + codes[q * rows + row]) * dim;
                     for (int d = 0; d < dim; d++) {
@@ -128,48 +171,48 @@ final class CpuCodecOps {
     }
 
     /**
-     * The LSTM recurrence: per frame, {@code h W_hh^T} for all rows by the packed micro-kernel, its
-     * panels (groups of gate rows) split over the worker pool, then the cell update on the calling
-     * thread. h of frame t-1 is read straight from {@code out} (row stride frames*hidden).
+     * The LSTM recurrence, one pool task per block of {@link #UNIT_PANELS_PER_TASK} panels' worth of
+     * hidden units and frame: the task computes {@code h W_hh^T} for its units' four gates (the
+     * panels holding those W_hh rows) and then their cell update, so each frame costs one fork and
+     * join and the transcendental functions run in parallel. h of frame t-1 is read straight from
+     * {@code out} (row stride frames*hidden). The blocks do not depend on the thread count.
      */
     void lstmRecurrence(float[] gates, PackedMatrix whh, float[] h, float[] c, float[] out, int batch, int frames,
                         int hidden) {
-        int g4 = 4 * hidden;
-        float[] a = new float[batch * g4];
-        int rowBlocks = (batch + ROW_BLOCK - 1) / ROW_BLOCK;
-        int panels = whh.panels();
-        int panelChunks = (panels + PANELS_PER_TASK - 1) / PANELS_PER_TASK;
+        int nr = whh.width;
+        int units = UNIT_PANELS_PER_TASK * nr;
+        int tasks = (hidden + units - 1) / units;
+        // Per task and batch row, four gate regions 'stride' apart; unit u0 of gate g sits at
+        // g*stride + nr, the panels around it fill [g*stride + 1, g*stride + stride).
+        int stride = units + 2 * nr;
+        int ldc = 4 * stride;
+        float[][] scratch = new float[tasks][batch * ldc];
         for (int t = 0; t < frames; t++) {
             float[] hPrev = t == 0 ? h : out;
             int hOff = t == 0 ? 0 : (t - 1) * hidden;
             int hStride = t == 0 ? hidden : frames * hidden;
-            workers.forEach(rowBlocks * panelChunks, task -> {
-                int i0 = (task / panelChunks) * ROW_BLOCK;
-                int p0 = (task % panelChunks) * PANELS_PER_TASK;
-                kernels.gemm(hPrev, hOff + i0 * hStride, hStride, Math.min(ROW_BLOCK, batch - i0), whh, p0,
-                        Math.min(panels, p0 + PANELS_PER_TASK), a, i0 * g4, g4, null, Epilogue.STORE, 1f);
-            });
-            for (int b = 0; b < batch; b++) {
-                int gi = (b * frames + t) * g4;
-                int ai = b * g4;
-                for (int j = 0; j < hidden; j++) {
-                    float in = sigmoid(a[ai + j] + gates[gi + j]);
-                    float forget = sigmoid(a[ai + hidden + j] + gates[gi + hidden + j]);
-                    float cand = (float) Math.tanh(a[ai + 2 * hidden + j] + gates[gi + 2 * hidden + j]);
-                    float outGate = sigmoid(a[ai + 3 * hidden + j] + gates[gi + 3 * hidden + j]);
-                    float cell = forget * c[b * hidden + j] + in * cand;
-                    c[b * hidden + j] = cell;
-                    out[(b * frames + t) * hidden + j] = outGate * (float) Math.tanh(cell);
+            int frame = t;
+            workers.forEach(tasks, task -> {
+                int u0 = task * units;
+                int u1 = Math.min(hidden, u0 + units);
+                float[] rec = scratch[task];
+                for (int g = 0; g < 4; g++) {
+                    int first = g * hidden + u0;
+                    int p0 = first / nr;
+                    int p1 = (g * hidden + u1 - 1) / nr + 1;
+                    kernels.gemm(hPrev, hOff, hStride, batch, whh, p0, p1, rec, g * stride + nr - first, ldc,
+                            null, Epilogue.STORE, 1f);
                 }
-            }
+                for (int b = 0; b < batch; b++) {
+                    int row = b * frames + frame;
+                    kernels.lstmCell(rec, b * ldc + nr, stride, gates, row * 4 * hidden + u0, hidden,
+                            c, b * hidden + u0, out, row * hidden + u0, u1 - u0);
+                }
+            });
         }
         for (int b = 0; b < batch; b++) {
             System.arraycopy(out, (b * frames + frames - 1) * hidden, h, b * hidden, hidden);
         }
-    }
-
-    private static float sigmoid(float x) {
-        return 1f / (1f + (float) Math.exp(-x));
     }
 
     /** Splits {@code rows} into about four chunks per worker and runs them in parallel. */

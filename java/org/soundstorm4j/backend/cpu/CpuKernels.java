@@ -49,6 +49,16 @@ interface CpuKernels {
      */
     void elu(float[] x, int i, float[] out, int o, int n);
 
+    /**
+     * One LSTM step's cell update for {@code n} units (PyTorch's gate order i, f, g, o): each gate's
+     * pre-activation is its recurrent part {@code rec[ri + gate*recGateStride + j]} plus its input
+     * part {@code in[ii + gate*inGateStride + j]}; then {@code c = sigmoid(f) c + sigmoid(i) tanh(g)}
+     * in place at {@code c[co + j]} and {@code h[ho + j] = sigmoid(o) tanh(c)}. Every unit gets the
+     * same arithmetic whatever its position.
+     */
+    void lstmCell(float[] rec, int ri, int recGateStride, float[] in, int ii, int inGateStride,
+                  float[] c, int co, float[] h, int ho, int n);
+
     /** Softmax in place over {@code s[off, off + n)}; n >= 1. */
     void softmax(float[] s, int off, int n);
 

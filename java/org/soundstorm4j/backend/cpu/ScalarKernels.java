@@ -23,6 +23,24 @@ final class ScalarKernels implements CpuKernels {
     }
 
     @Override
+    public void lstmCell(float[] rec, int ri, int recGateStride, float[] in, int ii, int inGateStride,
+                         float[] c, int co, float[] h, int ho, int n) {
+        for (int j = 0; j < n; j++) {
+            float i = sigmoid(rec[ri + j] + in[ii + j]);
+            float f = sigmoid(rec[ri + recGateStride + j] + in[ii + inGateStride + j]);
+            float g = (float) Math.tanh(rec[ri + 2 * recGateStride + j] + in[ii + 2 * inGateStride + j]);
+            float o = sigmoid(rec[ri + 3 * recGateStride + j] + in[ii + 3 * inGateStride + j]);
+            float cell = f * c[co + j] + i * g;
+            c[co + j] = cell;
+            h[ho + j] = o * (float) Math.tanh(cell);
+        }
+    }
+
+    private static float sigmoid(float x) {
+        return 1f / (1f + (float) Math.exp(-x));
+    }
+
+    @Override
     public String description() {
         return "scalar Java (start the JVM with --add-modules jdk.incubator.vector for the Vector API)";
     }

@@ -37,6 +37,10 @@ final class VectorKernels implements CpuKernels {
         // loop. Keeping bias, activation and masking out of the kernels keeps them small enough
         // for C2 to hold all accumulators in registers (with them inside it ran 4x slower).
         float[] tile = new float[MR * NR];
+        if (b.rows == 1) {
+            oneColumn(a, aOff, lda, m, b, tile, c, cOff, ldc, bias, epilogue, scale);
+            return;
+        }
         for (int p = p0; p < p1; p++) {
             int n0 = p * NR;
             int nValid = Math.min(NR, b.rows - n0);
@@ -57,6 +61,37 @@ final class VectorKernels implements CpuKernels {
                 tile1(a, aOff + i * lda, b, p, tile);
                 finish(tile, 0, 1, c, cOff + i * ldc, ldc, n0, nValid, bias, epilogue, scale);
             }
+        }
+    }
+
+    /**
+     * A matrix of one output column (a conv to one channel, the waveform): a panel's other 2L - 1
+     * columns are padding, so the tiles would do 2L times the work. Each row is instead one dot
+     * product along k with the column, the lanes summed in order.
+     */
+    private static void oneColumn(float[] a, int aOff, int lda, int m, PackedMatrix b, float[] tile,
+                                  float[] c, int cOff, int ldc, float[] bias, Epilogue epilogue, float scale) {
+        int k = b.cols;
+        float[] column = new float[k];
+        for (int kk = 0; kk < k; kk++) {
+            column[kk] = b.data[kk * NR];
+        }
+        for (int i0 = 0; i0 < m; i0 += MR) {
+            int rows = Math.min(MR, m - i0);
+            for (int r = 0; r < rows; r++) {
+                int ar = aOff + (i0 + r) * lda;
+                FloatVector sum = FloatVector.zero(S);
+                int kk = 0;
+                for (int upper = S.loopBound(k); kk < upper; kk += L) {
+                    sum = FloatVector.fromArray(S, a, ar + kk).fma(FloatVector.fromArray(S, column, kk), sum);
+                }
+                if (kk < k) {
+                    VectorMask<Float> mask = S.indexInRange(kk, k);
+                    sum = FloatVector.fromArray(S, a, ar + kk, mask).fma(FloatVector.fromArray(S, column, kk, mask), sum);
+                }
+                tile[r * NR] = sumInOrder(sum);
+            }
+            finish(tile, 0, rows, c, cOff + i0 * ldc, ldc, 0, 1, bias, epilogue, scale);
         }
     }
 
@@ -165,26 +200,64 @@ final class VectorKernels implements CpuKernels {
 
     /**
      * ELU with masked loads for the last partial vector, so every element goes through the same
-     * lanes' arithmetic: the series {@code x + x^2/2! + ... + x^9/9!} (truncation below 2e-9 for
-     * |x| < 0.5), else {@code exp(x) - 1} from {@link #exp}; about 3e-7 relative to the result.
+     * lanes' arithmetic ({@link #expm1}).
      */
     @Override
     public void elu(float[] x, int i, float[] out, int o, int n) {
         for (int j = 0; j < n; j += L) {
             VectorMask<Float> m = S.indexInRange(j, n);
             FloatVector v = FloatVector.fromArray(S, x, i + j, m);
-            FloatVector series = FloatVector.broadcast(S, 1f / 362880f).fma(v, FloatVector.broadcast(S, 1f / 40320f));
-            series = series.fma(v, FloatVector.broadcast(S, 1f / 5040f));
-            series = series.fma(v, FloatVector.broadcast(S, 1f / 720f));
-            series = series.fma(v, FloatVector.broadcast(S, 1f / 120f));
-            series = series.fma(v, FloatVector.broadcast(S, 1f / 24f));
-            series = series.fma(v, FloatVector.broadcast(S, 1f / 6f));
-            series = series.fma(v, FloatVector.broadcast(S, 0.5f));
-            series = series.fma(v, FloatVector.broadcast(S, 1f)).mul(v);
-            FloatVector negative = exp(v).sub(1f)
-                    .blend(series, v.abs().compare(VectorOperators.LT, EXPM1_SERIES_BOUND));
-            negative.blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, o + j, m);
+            expm1(v).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(out, o + j, m);
         }
+    }
+
+    /**
+     * e^x - 1: the series {@code x + x^2/2! + ... + x^9/9!} (truncation below 2e-9 for |x| < 0.5),
+     * else {@code exp(x) - 1} from {@link #exp}; about 3e-7 relative to the result.
+     */
+    private static FloatVector expm1(FloatVector v) {
+        FloatVector series = FloatVector.broadcast(S, 1f / 362880f).fma(v, FloatVector.broadcast(S, 1f / 40320f));
+        series = series.fma(v, FloatVector.broadcast(S, 1f / 5040f));
+        series = series.fma(v, FloatVector.broadcast(S, 1f / 720f));
+        series = series.fma(v, FloatVector.broadcast(S, 1f / 120f));
+        series = series.fma(v, FloatVector.broadcast(S, 1f / 24f));
+        series = series.fma(v, FloatVector.broadcast(S, 1f / 6f));
+        series = series.fma(v, FloatVector.broadcast(S, 0.5f));
+        series = series.fma(v, FloatVector.broadcast(S, 1f)).mul(v);
+        return exp(v).sub(1f).blend(series, v.abs().compare(VectorOperators.LT, EXPM1_SERIES_BOUND));
+    }
+
+    /** {@code 1 / (1 + e^-x)}; 0 and 1 at the ends ({@link #exp} clamps its argument). */
+    private static FloatVector sigmoid(FloatVector x) {
+        return FloatVector.broadcast(S, 1f).div(exp(x.neg()).add(1f));
+    }
+
+    /**
+     * {@code tanh(x) = expm1(2x) / (expm1(2x) + 2)}: accurate near 0, where {@code 1 - 2/(e^2x + 1)}
+     * would lose the digits, and exactly +-1 far out ({@link #exp} clamps at 88.3, so no inf/inf).
+     */
+    private static FloatVector tanh(FloatVector x) {
+        FloatVector e = expm1(x.add(x));
+        return e.div(e.add(2f));
+    }
+
+    @Override
+    public void lstmCell(float[] rec, int ri, int recGateStride, float[] in, int ii, int inGateStride,
+                         float[] c, int co, float[] h, int ho, int n) {
+        for (int j = 0; j < n; j += L) {
+            VectorMask<Float> m = S.indexInRange(j, n);
+            FloatVector i = preActivation(rec, ri + j, in, ii + j, m);
+            FloatVector f = preActivation(rec, ri + recGateStride + j, in, ii + inGateStride + j, m);
+            FloatVector g = preActivation(rec, ri + 2 * recGateStride + j, in, ii + 2 * inGateStride + j, m);
+            FloatVector o = preActivation(rec, ri + 3 * recGateStride + j, in, ii + 3 * inGateStride + j, m);
+            FloatVector cell = sigmoid(f).mul(FloatVector.fromArray(S, c, co + j, m)).add(sigmoid(i).mul(tanh(g)));
+            cell.intoArray(c, co + j, m);
+            sigmoid(o).mul(tanh(cell)).intoArray(h, ho + j, m);
+        }
+    }
+
+    private static FloatVector preActivation(float[] rec, int r, float[] in, int i, VectorMask<Float> m) {
+        return FloatVector.fromArray(S, rec, r, m).add(FloatVector.fromArray(S, in, i, m));
     }
 
     private static final float LOG2E = 1.44269504088896341f;
