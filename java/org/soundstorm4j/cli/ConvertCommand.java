@@ -26,13 +26,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "convert", mixinStandardHelpOptions = true,
         description = "Convert a PyTorch .pt state_dict to a model directory (config.json + model.safetensors), "
-                + "or with --codec a SpeechTokenizer release folder to a decoder-only codec folder.")
+                + "or with --codec a codec release folder (SpeechTokenizer, EnCodec 24 kHz) to a decoder-only codec folder.")
 final class ConvertCommand extends OutputCommand {
     @Option(names = "--in", description = "PyTorch checkpoint written by torch.save (zip format).")
     Path in;
 
-    @Option(names = "--codec", description = "Instead of --in: SpeechTokenizer's release folder (config.json + "
-            + "SpeechTokenizer.pt); writes its config.json and the decoder's and codebooks' tensors.")
+    @Option(names = "--codec", description = "Instead of --in: a codec's release folder (SpeechTokenizer's config.json + "
+            + "SpeechTokenizer.pt, or EnCodec's encodec_24khz-*.th); writes its config.json and the decoder's and "
+            + "codebooks' tensors.")
     Path codec;
 
     @Option(names = "--out", required = true, description = "Output model directory (created if missing).")
@@ -52,7 +53,7 @@ final class ConvertCommand extends OutputCommand {
     @Override
     public Integer call() {
         if ((in == null) == (codec == null)) {
-            throw new IllegalArgumentException("give either --in (a SoundStorm .pt) or --codec (a SpeechTokenizer folder)");
+            throw new IllegalArgumentException("give either --in (a SoundStorm .pt) or --codec (a codec release folder)");
         }
         checkCanCreateDirectory(out);
         DType stored = switch (dtype.toLowerCase(Locale.ROOT)) {

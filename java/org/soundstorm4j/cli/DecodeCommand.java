@@ -15,10 +15,12 @@ import picocli.CommandLine.Option;
 
 /** {@code decode}: a codec's RVQ tokens to a waveform, in Java on any backend. */
 @Command(name = "decode", mixinStandardHelpOptions = true,
-        description = "Decode RVQ tokens to audio with a codec (SpeechTokenizer): float32 .npy [batch, samples] or WAV.")
+        description = "Decode RVQ tokens to audio with a codec (SpeechTokenizer, EnCodec 24 kHz): float32 .npy [batch, samples] or WAV.")
 final class DecodeCommand extends OutputCommand {
     @Option(names = "--codec", required = true,
-            description = "Codec folder: SpeechTokenizer's release (config.json + SpeechTokenizer.pt) or a converted one (config.json + model.safetensors).")
+            description = "Codec folder: SpeechTokenizer's release (config.json + SpeechTokenizer.pt), EnCodec's "
+                    + "(encodec_24khz-*.th, or any .th/.pt beside a config.json), or a converted one (config.json + "
+                    + "model.safetensors).")
     Path codec;
 
     @Option(names = "--tokens", required = true,

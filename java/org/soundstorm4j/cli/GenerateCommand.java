@@ -76,7 +76,7 @@ final class GenerateCommand extends OutputCommand {
     @Option(names = "--out", description = "Output .npy: int64 [batch, frames, Q] (required unless --wav is given).")
     Path out;
 
-    @Option(names = "--codec", description = "Codec folder (SpeechTokenizer's release, or converted): decode the "
+    @Option(names = "--codec", description = "Codec folder (SpeechTokenizer's or EnCodec's release, or converted): decode the "
             + "tokens to audio for --wav; its levels must line up with the model's (config.json's codec_pairing).")
     Path codec;
 

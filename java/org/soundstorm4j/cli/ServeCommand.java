@@ -48,7 +48,7 @@ final class ServeCommand implements Callable<Integer> {
             + "(default: ${DEFAULT-VALUE}).")
     long maxBodyKb;
 
-    @Option(names = "--codec", description = "Codec folder (SpeechTokenizer's release, or converted): serve "
+    @Option(names = "--codec", description = "Codec folder (SpeechTokenizer's or EnCodec's release, or converted): serve "
             + "Accept: audio/wav; its levels must line up with the model's (config.json's codec_pairing).")
     java.nio.file.Path codecDir;
 

@@ -1,6 +1,5 @@
 package org.soundstorm4j.codec;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,16 +12,18 @@ import org.soundstorm4j.weights.WeightsException;
 import org.soundstorm4j.weights.torch.TorchCheckpoint;
 
 /**
- * SpeechTokenizer's decoder (codes to waveform) on a {@link Backend}: the sum of the first k
- * levels' codebook vectors, then SEANet's decoder, as {@code SpeechTokenizer.decode} computes it
- * (float32; within 1e-4 of the peak of PyTorch's waveform for the released shapes, 1e-5 absolute
- * for the small fixture).
+ * A SEANet codec's decoder (codes to waveform) on a {@link Backend}: the sum of the first k
+ * levels' codebook vectors, then SEANet's decoder, as {@code SpeechTokenizer.decode} computes it,
+ * or with a causal config ({@link CodecConfig#encodec24khz}) as EnCodec's {@code EncodecModel.decode}
+ * does (float32; within 1e-4 of the peak of PyTorch's waveform for the released shapes of both,
+ * 1e-5 absolute for the small fixtures).
  *
  * <p><b>Memory.</b> The decode runs in time slices (see {@code DecodeRun}): the LSTM over every
  * frame with its state carried, and every layer after it over a window of at most
  * {@link #sliceFrames(int)} frames plus the receptive field's few frames of context, whose extra
- * samples are computed and dropped. The largest activation is the last conv's im2col,
- * {@code batch x sliceFrames x hop x 7 N} floats, held under {@value #SLICE_BYTES} bytes (about
+ * samples are computed and dropped. The largest activation is the last conv's im2col on a device
+ * backend (the CPU backend reads a conv's input in place), {@code batch x sliceFrames x hop x 7 N}
+ * floats, held under {@value #SLICE_BYTES} bytes (about
  * 64 MiB), so decoding 1500 frames (30 s) needs the weights plus ~100 MB of activations whatever its
  * length; the result itself is {@code batch x frames x hop} floats.
  *
@@ -32,6 +33,9 @@ import org.soundstorm4j.weights.torch.TorchCheckpoint;
  * frame {@code f + }{@link ReceptiveField#lookaheadFrames()} (4 frames, 80 ms, for the released
  * configuration: 3 for the first conv and 1 for the convs after the LSTM; 5 for the small
  * fixture), so a real-time source can emit chunk {@code [a, b)} once it has frame {@code b - 1 +} that many.
+ * A causal decoder (EnCodec) has look-ahead 0: a frame's samples are final once it is in, after
+ * the first {@link ReceptiveField#startFrames()} (7) frames, which the first conv's reflect padding
+ * mirrors into the start.
  *
  * <p>The codec owns its backend: {@link #close()} closes it, and so does a failed {@link #load}.
  * One call at a time ({@code synchronized}); a refused input leaves the codec usable.
@@ -61,8 +65,10 @@ public final class Codec implements AutoCloseable {
     /**
      * Loads a codec onto {@code backend} (which the codec then owns) from a SpeechTokenizer release
      * folder ({@code config.json} + {@code SpeechTokenizer.pt}, read by the safe {@code .pt} reader:
-     * nothing in it is executed), a converted folder ({@code config.json} + {@code model.safetensors}),
-     * or the {@code .pt} or {@code .safetensors} file itself (its folder's {@code config.json}).
+     * nothing in it is executed), EnCodec's 24 kHz release ({@code encodec_24khz-d7cc33bc.th} alone:
+     * its config is implied), a folder of a {@code config.json} and one {@code .pt} or {@code .th}, a
+     * converted folder ({@code config.json} + {@code model.safetensors}), or the checkpoint file
+     * itself (its folder's {@code config.json}).
      * Every decoder and quantizer tensor is checked against the config first; the encoder's and the
      * codebooks' training buffers are not needed and are listed in {@link #notes()}. The weight norm
      * is folded once, then the file is closed.
@@ -73,23 +79,16 @@ public final class Codec implements AutoCloseable {
     public static Codec load(Path folderOrPt, Backend backend) {
         NamedTensors tensors = null;
         try {
-            Path folder = Files.isDirectory(folderOrPt) ? folderOrPt : folderOrPt.toAbsolutePath().getParent();
-            CodecConfig.File file = CodecConfig.readFile(folder.resolve("config.json"));
-            CodecConfig config = file.config();
-            List<String> notes = new ArrayList<>();
-            List<String> ignored = CodecConfig.ignoredKeys(file.json());
-            if (!ignored.isEmpty()) {
-                notes.add("config keys not used by the decoder: " + String.join(", ", ignored));
-            }
-            Path weights = weightsFile(folderOrPt, folder);
-            if (weights.getFileName().toString().endsWith(".safetensors")) {
-                tensors = SafeTensors.open(weights);
+            CodecRelease release = CodecRelease.find(folderOrPt);
+            List<String> notes = new ArrayList<>(release.notes());
+            if (release.weights().getFileName().toString().endsWith(".safetensors")) {
+                tensors = SafeTensors.open(release.weights());
             } else {
-                TorchCheckpoint pt = TorchCheckpoint.open(weights);
+                TorchCheckpoint pt = TorchCheckpoint.open(release.weights());
                 tensors = pt;
                 notes.addAll(pt.notes());
             }
-            Codec codec = new Codec(config, backend, tensors, notes);
+            Codec codec = new Codec(release.config(), backend, tensors, notes);
             NamedTensors done = tensors;
             tensors = null;
             done.close();
@@ -111,21 +110,6 @@ public final class Codec implements AutoCloseable {
             Cleanup.closeAfterFailure(failure, backend);
             throw failure;
         }
-    }
-
-    private static Path weightsFile(Path given, Path folder) {
-        if (!Files.isDirectory(given)) {
-            return given;
-        }
-        Path pt = folder.resolve("SpeechTokenizer.pt");
-        Path st = folder.resolve("model.safetensors");
-        if (Files.isRegularFile(st)) {
-            return st;
-        }
-        if (Files.isRegularFile(pt)) {
-            return pt;
-        }
-        throw new WeightsException(folder + " holds neither model.safetensors nor SpeechTokenizer.pt");
     }
 
     public CodecConfig config() {

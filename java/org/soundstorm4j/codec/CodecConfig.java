@@ -15,8 +15,10 @@ import org.soundstorm4j.io.IoErrors;
 import org.soundstorm4j.io.Json;
 
 /**
- * The hyper-parameters of a SpeechTokenizer codec's decode path, as its own {@code config.json}
- * names them. Ranges (inclusive) are checked on construction and every message names the key:
+ * The hyper-parameters of a SEANet codec's decode path, as SpeechTokenizer's {@code config.json}
+ * names them: SpeechTokenizer (non-causal) and EnCodec's 24 kHz model (causal, {@link #encodec24khz},
+ * whose release has no config file) are the same decoder with other numbers. Ranges (inclusive)
+ * are checked on construction and every message names the key:
  *
  * <ul>
  *   <li>{@code n_filters} N: even, [2, 1024] (the residual blocks halve the channels)</li>
@@ -24,12 +26,14 @@ import org.soundstorm4j.io.Json;
  *   <li>{@code dimension} D: [1, 8192], the codebook vectors' and the first conv's input width</li>
  *   <li>{@code lstm_layers}: [1, 8] (unidirectional in the decoder, hidden 2^S N)</li>
  *   <li>{@code dilation_base}: [1, 8]; {@code residual_kernel_size}: odd, [1, 15]; {@code n_residual_layers}: [1, 8],
- *       and the widest residual padding (dilation_base^(n_residual_layers-1) (residual_kernel_size-1)/2) must be
- *       below {@code strides[0]}, so that the decoder's time slices never meet PyTorch's short-input padding rule
- *       except where the whole sequence does</li>
+ *       and the widest residual padding on one side (dilation_base^(n_residual_layers-1) (residual_kernel_size-1)/2,
+ *       or twice that when causal) must be below {@code strides[0]}, so that the decoder's time slices never meet
+ *       PyTorch's short-input padding rule except where the whole sequence does</li>
  *   <li>{@code activation}: "ELU" only (alpha 1); any other name is refused</li>
  *   <li>{@code codebook_size}: [1, 65536]; {@code n_q}: [1, 64]; {@code sample_rate}: [1, 384000] Hz</li>
  *   <li>2^S N (the LSTM width) at most 65536</li>
+ *   <li>{@code causal}: optional, false when absent (SpeechTokenizer). True is EnCodec's causal SEANet: every
+ *       conv pads only on the left (reflect), every transposed conv trims only on the right</li>
  * </ul>
  *
  * The SEANet constants that SpeechTokenizer does not put in its config are fixed here: the first
@@ -46,9 +50,11 @@ import org.soundstorm4j.io.Json;
  * @param codebookSize       ids per level
  * @param nQ                 levels of the residual quantizer
  * @param sampleRate         output samples per second
+ * @param causal             EnCodec's causal padding instead of SpeechTokenizer's centred one
  */
 public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLayers, int dilationBase,
-                          int residualKernelSize, int nResidualLayers, int codebookSize, int nQ, int sampleRate) {
+                          int residualKernelSize, int nResidualLayers, int codebookSize, int nQ, int sampleRate,
+                          boolean causal) {
 
     /** Kernel of the first conv (D to 2^S N) and of the last one (N to 1). */
     public static final int KERNEL = 7;
@@ -56,7 +62,7 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
     /** The keys this record reads; {@link #ignoredKeys} lists the others a config holds. */
     public static final Set<String> KEYS = Set.of("n_filters", "strides", "dimension", "lstm_layers",
             "dilation_base", "residual_kernel_size", "n_residual_layers", "activation", "codebook_size", "n_q",
-            "sample_rate");
+            "sample_rate", "causal");
 
     public CodecConfig {
         inRange("n_filters", nFilters, 2, 1024);
@@ -91,16 +97,44 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
             throw new IllegalArgumentException("n_filters " + nFilters + " x 2^" + strides.length
                     + " strides gives an LSTM width above 65536");
         }
-        long widestPad = (long) Math.pow(dilationBase, nResidualLayers - 1) * (residualKernelSize - 1) / 2;
+        long widestSpan = (long) Math.pow(dilationBase, nResidualLayers - 1) * (residualKernelSize - 1);
+        long widestPad = causal ? widestSpan : widestSpan / 2;
         if (widestPad >= strides[0]) {
             throw new IllegalArgumentException("the widest residual padding (dilation_base^(n_residual_layers-1) x "
-                    + "(residual_kernel_size-1)/2 = " + widestPad + ") must be below strides[0] (" + strides[0] + ")");
+                    + "(residual_kernel_size-1)" + (causal ? "" : "/2") + " = " + widestPad
+                    + ") must be below strides[0] (" + strides[0] + ")");
         }
     }
 
     /** SpeechTokenizer's released configuration (speechtokenizer_hubert_avg): N 64, strides [8,5,4,2], D 1024, 16 kHz. */
     public static CodecConfig speechTokenizer() {
-        return new CodecConfig(64, new int[] {8, 5, 4, 2}, 1024, 2, 2, 3, 1, 1024, 8, 16000);
+        return new CodecConfig(64, new int[] {8, 5, 4, 2}, 1024, 2, 2, 3, 1, 1024, 8, 16000, false);
+    }
+
+    /**
+     * EnCodec's 24 kHz model ({@code encodec_24khz-d7cc33bc.th}), from its code's defaults
+     * ({@code EncodecModel._get_model}, {@code SEANetDecoder}): causal, N 32, strides [8,5,4,2], D 128,
+     * codebooks of 1024, 32 levels (24 kbps; 1.5, 3, 6 and 12 kbps decode the first 2, 4, 8 and 16),
+     * 75 frames per second.
+     */
+    public static CodecConfig encodec24khz() {
+        return new CodecConfig(32, new int[] {8, 5, 4, 2}, 128, 2, 2, 3, 1, 1024, 32, 24000, true);
+    }
+
+    /**
+     * Left and right padding of a stride-1 conv whose taps span {@code span + 1} frames: SEANet's
+     * {@code SConv1d}, all on the left when causal, else {@code span - span/2} and {@code span/2}.
+     */
+    public int[] convPadding(int span) {
+        return causal ? new int[] {span, 0} : new int[] {span - span / 2, span / 2};
+    }
+
+    /**
+     * Samples trimmed from the left of transposed conv s's output (kernel 2r, stride r, r trimmed in
+     * all): {@code SConvTranspose1d} trims ceil(r/2) on the left, or none when causal.
+     */
+    public int transposedTrimLeft(int stage) {
+        return causal ? 0 : (strides[stage] + 1) / 2;
     }
 
     @Override
@@ -190,7 +224,14 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
         return new CodecConfig(integer(map, "n_filters"), strides, integer(map, "dimension"),
                 integer(map, "lstm_layers"), integer(map, "dilation_base"), integer(map, "residual_kernel_size"),
                 integer(map, "n_residual_layers"), integer(map, "codebook_size"), integer(map, "n_q"),
-                integer(map, "sample_rate"));
+                integer(map, "sample_rate"), causal(map.get("causal")));
+    }
+
+    private static boolean causal(Object value) {
+        if (value == null || value instanceof Boolean) {
+            return Boolean.TRUE.equals(value);
+        }
+        throw new IllegalArgumentException("\"causal\" must be true or false, got " + value);
     }
 
     /** The keys of a {@code config.json} that the decoder does not read (the encoder's, the semantic teacher's), sorted. */
@@ -223,6 +264,9 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
         m.put("codebook_size", (long) codebookSize);
         m.put("n_q", (long) nQ);
         m.put("sample_rate", (long) sampleRate);
+        if (causal) {
+            m.put("causal", true); // absent means false, as in SpeechTokenizer's own files
+        }
         return Json.write(m);
     }
 
@@ -231,13 +275,13 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
         return o instanceof CodecConfig c && nFilters == c.nFilters && Arrays.equals(strides, c.strides)
                 && dimension == c.dimension && lstmLayers == c.lstmLayers && dilationBase == c.dilationBase
                 && residualKernelSize == c.residualKernelSize && nResidualLayers == c.nResidualLayers
-                && codebookSize == c.codebookSize && nQ == c.nQ && sampleRate == c.sampleRate;
+                && codebookSize == c.codebookSize && nQ == c.nQ && sampleRate == c.sampleRate && causal == c.causal;
     }
 
     @Override
     public int hashCode() {
         return Arrays.hashCode(new int[] {nFilters, Arrays.hashCode(strides), dimension, lstmLayers, dilationBase,
-                residualKernelSize, nResidualLayers, codebookSize, nQ, sampleRate});
+                residualKernelSize, nResidualLayers, codebookSize, nQ, sampleRate, causal ? 1 : 0});
     }
 
     @Override
@@ -245,7 +289,8 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
         return "n_filters " + nFilters + ", strides " + Arrays.toString(strides) + " (hop " + hop() + "), dimension "
                 + dimension + ", lstm_layers " + lstmLayers + ", dilation_base " + dilationBase
                 + ", residual_kernel_size " + residualKernelSize + ", n_residual_layers " + nResidualLayers
-                + ", codebook_size " + codebookSize + ", n_q " + nQ + ", sample_rate " + sampleRate;
+                + ", codebook_size " + codebookSize + ", n_q " + nQ + ", sample_rate " + sampleRate
+                + (causal ? ", causal" : "");
     }
 
     private static Map<?, ?> object(String json) {

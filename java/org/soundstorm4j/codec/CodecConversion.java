@@ -15,8 +15,8 @@ import org.soundstorm4j.weights.SafeTensorsWriter;
 import org.soundstorm4j.weights.torch.TorchCheckpoint;
 
 /**
- * A SpeechTokenizer release folder ({@code config.json} + {@code SpeechTokenizer.pt}) to a
- * converted codec folder: the same {@code config.json} and a {@code model.safetensors} holding only
+ * A codec release folder (SpeechTokenizer's {@code config.json} + {@code SpeechTokenizer.pt}, or
+ * EnCodec's {@code encodec_24khz-*.th}, as {@link Codec#load} finds them) to a converted codec folder: the same {@code config.json} (written from the implied config for EnCodec) and a {@code model.safetensors} holding only
  * what decoding needs (the quantizer's codebooks and the decoder, weight norm kept as stored), each
  * file whole or not at all. Every tensor is checked against the config before anything is written.
  */
@@ -35,14 +35,19 @@ public final class CodecConversion {
      * @throws IllegalArgumentException naming a config key that is missing or out of range
      */
     public static Result convert(Path releaseFolder, Path outDir, DType stored) {
-        CodecConfig.File file = CodecConfig.readFile(releaseFolder.resolve("config.json"));
-        CodecConfig config = file.config();
-        try (TorchCheckpoint pt = TorchCheckpoint.open(releaseFolder.resolve("SpeechTokenizer.pt"))) {
-            List<String> notes = new ArrayList<>(CodecWeights.check(config, pt));
+        CodecRelease release = CodecRelease.find(releaseFolder);
+        CodecConfig config = release.config();
+        if (release.weights().getFileName().toString().endsWith(".safetensors")) {
+            throw new IllegalArgumentException(releaseFolder + " is already converted (" + release.weights().getFileName()
+                    + "); give the release folder with its .pt or .th checkpoint");
+        }
+        try (TorchCheckpoint pt = TorchCheckpoint.open(release.weights())) {
+            List<String> notes = new ArrayList<>(release.notes());
+            notes.addAll(CodecWeights.check(config, pt));
             notes.addAll(pt.notes());
             Map<String, long[]> expected = CodecTensors.expected(config);
             SafeTensorsWriter writer = new SafeTensorsWriter()
-                    .metadata("converted_from", "SpeechTokenizer.pt")
+                    .metadata("converted_from", release.weights().getFileName().toString())
                     .metadata("converter", "soundstorm4j convert --codec");
             long parameters = 0;
             for (Map.Entry<String, long[]> e : expected.entrySet()) {
@@ -53,7 +58,7 @@ public final class CodecConversion {
                 }
                 parameters += n;
             }
-            byte[] configBytes = file.json().getBytes(StandardCharsets.UTF_8);
+            byte[] configBytes = release.configJson().getBytes(StandardCharsets.UTF_8);
             try {
                 Files.createDirectories(outDir);
                 writer.write(outDir.resolve("model.safetensors"));

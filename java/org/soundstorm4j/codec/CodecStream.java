@@ -6,8 +6,8 @@ import org.soundstorm4j.backend.CodecLayouts;
  * A decode fed frame by frame: frames are {@link #push pushed} as they become known (a long-form
  * generation's windows), and every sample that no later frame can change is handed to the
  * listener at once. The samples equal the whole decode's (the same {@code DecodeRun}): a pushed
- * frame's audio is final once {@link ReceptiveField#lookaheadFrames()} more frames are in, or
- * when the last frame is. Made by {@link Codec#stream}; calls on one codec take turns with its
+ * frame's audio is final once {@link ReceptiveField#lookaheadFrames()} more frames are in (and at
+ * least {@link ReceptiveField#startFrames()} in all), or when the last frame is. Made by {@link Codec#stream}; calls on one codec take turns with its
  * other calls. Closing before the last frame frees the device state and emits nothing more.
  */
 public final class CodecStream implements AutoCloseable {
@@ -68,9 +68,11 @@ public final class CodecStream implements AutoCloseable {
                 System.arraycopy(chunk, q * n, codes, q * frames + filled, n);
             }
             filled += n;
-            // a frame's samples are final once its look-ahead is in, or at the sequence's end
-            int lookahead = codec.receptiveField().lookaheadFrames();
-            int ready = filled == frames ? frames : Math.max(emitted, filled - lookahead);
+            // a frame's samples are final once its look-ahead is in (and the frames the start's
+            // reflect padding reads), or at the sequence's end
+            ReceptiveField field = codec.receptiveField();
+            int ready = filled == frames ? frames
+                    : filled < field.startFrames() ? emitted : Math.max(emitted, filled - field.lookaheadFrames());
             if (ready > emitted) {
                 int hop = codec.config().hop();
                 float[][] out = new float[1][(ready - emitted) * hop];

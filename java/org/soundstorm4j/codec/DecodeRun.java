@@ -10,8 +10,10 @@ import org.soundstorm4j.backend.Tensor;
  * on the host the LSTM-output frames the next slice's convs still read on its left.
  *
  * <p>A slice [a, b) runs the codebook sum and the first conv over code frames
- * {@code [s - 3, e + 3)} (clipped to the sequence, reflect padding only at the sequence's own ends)
- * for the LSTM frames {@code [s, e)} not yet computed, with {@code e = b + R}; then the LSTM from
+ * {@code [s - 3, e + 3)} (the first conv's padding: {@code [s - 6, e)} causal; clipped to the
+ * sequence, reflect padding only at the sequence's own ends) for the LSTM frames {@code [s, e)} not
+ * yet computed, with {@code e = b + R} (or more, so that the codes read include the frames the
+ * start's reflection reads, {@link ReceptiveField#startFrames()}); then the LSTM from
  * its carried state; then every layer after the LSTM over the LSTM-output frames
  * {@code [a - L, b + R)}, keeping only the samples of [a, b). L and R are the post-LSTM receptive
  * field ({@link ReceptiveField}), so the kept samples never read a window edge and equal the
@@ -26,7 +28,9 @@ final class DecodeRun implements AutoCloseable {
     private final int frames;
     private final int width;
     private final int hop;
-    private final int pad;
+    private final int padLeft;
+    private final int padRight;
+    private final int startFrames;
     private final int left;
     private final int right;
     private final int sliceFrames;
@@ -48,7 +52,9 @@ final class DecodeRun implements AutoCloseable {
         this.frames = frames;
         this.width = config.lstmWidth();
         this.hop = config.hop();
-        this.pad = field.preLstmFrames();
+        this.padLeft = field.preLstmLeft();
+        this.padRight = field.preLstmRight();
+        this.startFrames = field.startFrames();
         this.left = field.postLstmLeft();
         this.right = field.postLstmRight();
         this.sliceFrames = sliceFrames;
@@ -78,7 +84,8 @@ final class DecodeRun implements AutoCloseable {
     }
 
     private void slice(int a, int b, float[][] out, int offset) {
-        int e = frames <= pad ? frames : Math.min(frames, b + right);
+        // a sequence within the first conv's padding is padded as a whole (PyTorch's short-input rule)
+        int e = frames <= Math.max(padLeft, padRight) ? frames : Math.min(frames, Math.max(b + right, startFrames - padRight));
         if (e > lstmDone) {
             advance(e);
         }
@@ -106,8 +113,8 @@ final class DecodeRun implements AutoCloseable {
     /** Computes LSTM-output frames [lstmDone, e) and keeps them on the host. */
     private void advance(int e) {
         int s = lstmDone;
-        int c0 = Math.max(0, s - pad);
-        int c1 = Math.min(frames, e + pad);
+        int c0 = Math.max(0, s - padLeft);
+        int c1 = Math.min(frames, e + padRight);
         int n = c1 - c0;
         int[] window = new int[levels * batch * n];
         for (int q = 0; q < levels; q++) {
@@ -115,7 +122,7 @@ final class DecodeRun implements AutoCloseable {
                 System.arraycopy(codes, (q * batch + r) * frames + c0, window, (q * batch + r) * n, n);
             }
         }
-        Tensor x = net.latent(window, levels, batch, n, pad - (s - c0), pad - (c1 - e));
+        Tensor x = net.latent(window, levels, batch, n, padLeft - (s - c0), padRight - (c1 - e));
         Tensor y = net.lstm(x, h, c, batch, e - s);
         float[] host = new float[batch * (e - s) * width];
         try {

@@ -11,9 +11,9 @@ import org.soundstorm4j.backend.Tensor;
 import org.soundstorm4j.weights.NamedTensors;
 
 /**
- * SpeechTokenizer's decode network on a {@link Backend}: the codebook sum, then SEANet's
- * non-causal decoder (first conv, LSTM with its skip, per stride ELU + transposed conv + residual
- * blocks, ELU, last conv). Written once against the backend's ops; activations are
+ * A SEANet codec's decode network on a {@link Backend}: the codebook sum, then SEANet's decoder
+ * (first conv, LSTM with its skip, per stride ELU + transposed conv + residual blocks, ELU, last
+ * conv), with SpeechTokenizer's centred padding or EnCodec's causal one ({@link CodecConfig#causal}). Written once against the backend's ops; activations are
  * {@code [batch, frames, channels]} at each layer's rate.
  *
  * <p>It is split where a streaming decoder needs to cut: {@link #latent} (codebook sum and first
@@ -30,8 +30,8 @@ final class SeanetDecoder {
     private record Lstm(MatrixWeight wih, MatrixWeight whh, Tensor bias) {
     }
 
-    private record Stage(int stride, int cin, int cout, MatrixWeight taps, Tensor bias, Conv[] conv, Conv[] project,
-                         Conv[] shortcut) {
+    private record Stage(int stride, int trimLeft, int cin, int cout, MatrixWeight taps, Tensor bias, Conv[] conv,
+                         Conv[] project, Conv[] shortcut) {
     }
 
     private final CodecConfig config;
@@ -53,9 +53,9 @@ final class SeanetDecoder {
         }
         table = be.upload(codebooks);
         int h = config.lstmWidth();
-        int pad = (CodecConfig.KERNEL - 1) / 2;
+        int[] pad = config.convPadding(CodecConfig.KERNEL - 1);
         first = conv(t, CodecTensors.firstConv(), d, h, CodecConfig.KERNEL,
-                new ConvWindow(CodecConfig.KERNEL, 1, pad, pad, PadMode.REFLECT, false));
+                new ConvWindow(CodecConfig.KERNEL, 1, pad[0], pad[1], PadMode.REFLECT, false));
         lstm = new Lstm[config.lstmLayers()];
         for (int l = 0; l < lstm.length; l++) {
             float[] bias = CodecWeights.floats(t, CodecTensors.lstm("bias_ih", l));
@@ -82,17 +82,17 @@ final class SeanetDecoder {
             Conv[] shortcut = new Conv[n];
             for (int j = 0; j < n; j++) {
                 int dil = ReceptiveField.dilation(config, j);
-                int total = (k - 1) * dil;
+                int[] residualPad = config.convPadding((k - 1) * dil);
                 conv[j] = conv(t, CodecTensors.residual(config, s, j, 1), cout, cout / 2, k,
-                        new ConvWindow(k, dil, total - total / 2, total / 2, PadMode.REFLECT, true));
+                        new ConvWindow(k, dil, residualPad[0], residualPad[1], PadMode.REFLECT, true));
                 project[j] = conv(t, CodecTensors.residual(config, s, j, 3), cout / 2, cout, 1, null);
                 shortcut[j] = conv(t, CodecTensors.shortcut(config, s, j), cout, cout, 1, null);
             }
-            stages[s] = new Stage(r, cin, cout, taps, be.upload(CodecWeights.floats(t, tp + ".bias")), conv, project,
+            stages[s] = new Stage(r, config.transposedTrimLeft(s), cin, cout, taps, be.upload(CodecWeights.floats(t, tp + ".bias")), conv, project,
                     shortcut);
         }
         last = conv(t, CodecTensors.lastConv(config), config.nFilters(), 1, CodecConfig.KERNEL,
-                new ConvWindow(CodecConfig.KERNEL, 1, pad, pad, PadMode.REFLECT, true));
+                new ConvWindow(CodecConfig.KERNEL, 1, pad[0], pad[1], PadMode.REFLECT, true));
     }
 
     /** Uploads the decode path's tensors of {@code tensors} (already checked against {@code config}). */
@@ -166,7 +166,7 @@ final class SeanetDecoder {
             be.release(x);
             int up = rate * st.stride();
             x = be.allocate((long) batch * up * st.cout());
-            be.overlapAdd(taps, st.bias(), x, batch, rate, up, st.cout(), kernel, st.stride(), (st.stride() + 1) / 2);
+            be.overlapAdd(taps, st.bias(), x, batch, rate, up, st.cout(), kernel, st.stride(), st.trimLeft());
             be.release(taps);
             rate = up;
             for (int j = 0; j < st.conv().length; j++) {

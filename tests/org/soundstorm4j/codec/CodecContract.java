@@ -30,6 +30,8 @@ import org.soundstorm4j.io.Npy;
 public abstract class CodecContract {
     private Codec small;
     private Codec released;
+    private Codec encodec;
+    private Codec encodecReleased;
 
     protected abstract Backend createBackend();
 
@@ -61,6 +63,24 @@ public abstract class CodecContract {
         return small;
     }
 
+    /** EnCodec's causal SEANet, scaled down: {@code encodec_small/} (weights/reference/encodec_reference.py). */
+    private Codec encodec() {
+        if (encodec == null) {
+            encodec = Codec.load(resource("encodec_small"), createBackend());
+        }
+        return encodec;
+    }
+
+    /** EnCodec's 24 kHz shapes with the fill formula's weights ({@code encodec_released/}). */
+    private Codec encodecReleased() {
+        if (encodecReleased == null) {
+            try (FormulaTensors t = new FormulaTensors(CodecConfig.encodec24khz())) {
+                encodecReleased = Codec.create(CodecConfig.encodec24khz(), t, createBackend());
+            }
+        }
+        return encodecReleased;
+    }
+
     private Codec released() {
         if (released == null) {
             try (FormulaTensors t = new FormulaTensors(releasedConfig())) {
@@ -86,6 +106,12 @@ public abstract class CodecContract {
         }
         if (released != null) {
             released.close();
+        }
+        if (encodec != null) {
+            encodec.close();
+        }
+        if (encodecReleased != null) {
+            encodecReleased.close();
         }
     }
 
@@ -292,5 +318,93 @@ public abstract class CodecContract {
         float[][] streamed = stream(released(), codes, chunk);
         double d = maxDiff(whole[0], streamed[0], "released");
         assertTrue(d <= 1e-5 * peak(whole[0]), "released, chunk " + chunk + ": max |diff| " + d);
+    }
+
+    // ---- EnCodec's causal SEANet (encodec_small/, decoded by EnCodec's own EncodecModel.decode) ----
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"b2_t13_all", "b2_t13_k1", "b2_t13_k3", "b1_t40_all", "b1_t1_all", "b1_t5_all"})
+    void decodesTheEncodecFixtureAsEncodecDoes(String name) {
+        Path dir = resource("encodec_small");
+        assertTrue(encodec().config().causal(), "config.json says causal");
+        int[][][] codes = codes(dir.resolve("case_" + name + ".codes.npy"));
+        FloatArray wav = Npy.readFloats(dir.resolve("case_" + name + ".wav.npy"));
+        float[][] got = encodec().decode(codes);
+        assertEquals(wav.dim(0), got.length, "rows");
+        for (int b = 0; b < got.length; b++) {
+            double d = maxDiff(row(wav, b), got[b], name + " row " + b);
+            // PyTorch's own float32 error is ~1.3e-7 (cases.json)
+            assertTrue(d <= 1e-5, name + " row " + b + ": max |diff| " + d + " > 1e-5");
+        }
+    }
+
+    @ParameterizedTest(name = "slices of {0}, chunks of {1} frames")
+    @CsvSource({"1,1", "1,4", "3,7", "0,5", "0,40"})
+    void encodecSlicedAndStreamedEqualsEncodec(int slice, int chunk) {
+        Path dir = resource("encodec_small");
+        int[][][] codes = codes(dir.resolve("case_b1_t40_all.codes.npy"));
+        float[] expected = row(Npy.readFloats(dir.resolve("case_b1_t40_all.wav.npy")), 0);
+        encodec().fixSliceFrames(slice);
+        try {
+            assertTrue(maxDiff(expected, encodec().decode(codes)[0], "sliced") <= 1e-5, "sliced");
+            assertTrue(maxDiff(expected, stream(encodec(), codes, chunk)[0], "streamed") <= 1e-5, "streamed");
+        } finally {
+            encodec().fixSliceFrames(0);
+        }
+    }
+
+    /**
+     * Causal: a frame's samples are final as soon as it is in (look-ahead 0), except that the
+     * first conv's reflect padding mirrors frames 1..6 into the start, so nothing is final before
+     * 7 frames (or the whole of a shorter sequence).
+     */
+    @ParameterizedTest(name = "T = {0}, pushes of {1} frames")
+    @CsvSource({"40,1", "40,3", "5,1", "13,6"})
+    void encodecFramesPushedAsTheyComeAreFinalAtOnceAfterTheStart(int frames, int push) {
+        int[][][] all = codes(resource("encodec_small").resolve("case_b1_t40_all.codes.npy"));
+        int[][][] one = new int[all.length][1][frames];
+        for (int q = 0; q < all.length; q++) {
+            System.arraycopy(all[q][0], 0, one[q][0], 0, frames);
+        }
+        Codec codec = encodec();
+        assertEquals(0, codec.receptiveField().lookaheadFrames(), "look-ahead");
+        assertEquals(7, codec.receptiveField().startFrames(), "frames before the first final sample");
+        float[] whole = codec.decode(one)[0];
+        float[] streamed = new float[whole.length];
+        java.util.Arrays.fill(streamed, Float.NaN);
+        long[] next = {0};
+        int hop = codec.config().hop();
+        try (CodecStream stream = codec.stream(all.length, frames, (row, offset, chunk) -> {
+            assertEquals(next[0], offset, "chunks arrive in order, contiguous");
+            System.arraycopy(chunk, 0, streamed, (int) offset, chunk.length);
+            next[0] += chunk.length;
+        })) {
+            for (int a = 0; a < frames; a += push) {
+                int e = Math.min(frames, a + push);
+                int[][] pushed = new int[all.length][];
+                for (int q = 0; q < all.length; q++) {
+                    pushed[q] = java.util.Arrays.copyOfRange(one[q][0], a, e);
+                }
+                stream.push(pushed);
+                long finalSamples = e == frames || e >= 7 ? (long) e * hop : 0;
+                assertEquals(finalSamples, next[0], "samples final after " + e + " of " + frames + " frames");
+            }
+        }
+        assertTrue(maxDiff(whole, streamed, "streamed") <= 1e-5 * peak(whole), "streamed equals whole");
+    }
+
+    /** EnCodec's 24 kHz shapes (32 levels of 1024, D 128, N 32), all levels and the 6 kbps 8. */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"b1_t10_all", "b1_t10_k8"})
+    void decodesEncodecs24khzShapesAsEncodecDoes(String name) {
+        Path dir = resource("encodec_released");
+        int[][][] codes = codes(dir.resolve("case_" + name + ".codes.npy"));
+        float[] expected = row(Npy.readFloats(dir.resolve("case_" + name + ".wav.npy")), 0);
+        float[] got = encodecReleased().decode(codes)[0];
+        double d = maxDiff(expected, got, name);
+        double peak = peak(expected);
+        assertTrue(d <= 1e-4 * peak, name + ": max |diff| " + d + " > 1e-4 of the peak " + peak);
+        float[] streamed = stream(encodecReleased(), codes, 3)[0];
+        assertTrue(maxDiff(got, streamed, "streamed") <= 1e-5 * peak(got), name + ": streamed equals whole");
     }
 }

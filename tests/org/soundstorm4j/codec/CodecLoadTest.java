@@ -113,11 +113,73 @@ class CodecLoadTest {
     @Test
     void stridesAreCheckedOneByOne() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> new CodecConfig(4, new int[] {4, 1}, 32, 2, 2, 3, 1, 16, 8, 16000));
+                () -> new CodecConfig(4, new int[] {4, 1}, 32, 2, 2, 3, 1, 16, 8, 16000, false));
         assertTrue(e.getMessage().contains("strides[1] must be in [2, 64], got 1"), e.getMessage());
         assertEquals(CodecConfig.speechTokenizer(), CodecConfig.fromJson(CodecConfig.speechTokenizer().toJson()));
         assertEquals(320, CodecConfig.speechTokenizer().hop());
         assertEquals(50.0, CodecConfig.speechTokenizer().frameRate());
+    }
+
+    @Test
+    void encodecsFolderLoadsItsOneThCheckpointAndNotesTheEncoder() {
+        try (Codec codec = Codec.load(CodecContract.resource("encodec_small"), new CpuBackend(2))) {
+            assertTrue(codec.config().causal());
+            assertEquals(24, codec.config().hop());
+            String notes = String.join("\n", codec.notes());
+            assertTrue(notes.matches("(?s).*unused by the decoder: [1-9]\\d* encoder\\.\\* tensors.*"), notes);
+        }
+        CodecConfig json = CodecConfig.fromJson(CodecConfig.encodec24khz().toJson());
+        assertEquals(CodecConfig.encodec24khz(), json, "causal survives a round trip through JSON");
+        assertEquals(75.0, json.frameRate());
+    }
+
+    /**
+     * EnCodec's 24 kHz release ships a bare {@code encodec_24khz-d7cc33bc.th}: without a config.json
+     * a checkpoint so named is read as that model (here its shapes with the fill formula's weights,
+     * as safetensors), and one with other shapes is refused naming the tensors that do not fit.
+     */
+    @Test
+    void anEncodec24khzCheckpointWithoutAConfigIsThatModel() throws Exception {
+        CodecConfig config = CodecConfig.encodec24khz();
+        Path named = tmp.resolve("encodec_24khz-test.safetensors");
+        SafeTensorsWriter w = new SafeTensorsWriter();
+        try (FormulaTensors t = new FormulaTensors(config)) {
+            for (String name : t.names()) {
+                w.add(t.tensor(name), DType.F32);
+            }
+        }
+        w.write(named);
+        int[][][] codes = CodecContract.codes(CodecContract.resource("encodec_released").resolve("case_b1_t10_k8.codes.npy"));
+        try (Codec codec = Codec.load(named, new CpuBackend(2))) {
+            assertEquals(config, codec.config());
+            assertTrue(String.join("\n", codec.notes()).contains("no config.json: encodec_24khz-test.safetensors decoded as "
+                    + "EnCodec's 24 kHz model"), codec.notes().toString());
+            float[] expected = CodecContract.row(org.soundstorm4j.io.Npy.readFloats(
+                    CodecContract.resource("encodec_released").resolve("case_b1_t10_k8.wav.npy")), 0);
+            float[] got = codec.decode(codes)[0];
+            assertTrue(CodecContract.maxDiff(expected, got, "k8") <= 1e-4 * CodecContract.peak(expected), "decodes as EnCodec");
+        }
+        Path small = Files.createDirectory(tmp.resolve("small"));
+        Files.copy(CodecContract.resource("encodec_small").resolve("encodec_small.th"),
+                small.resolve("encodec_24khz-d7cc33bc.th"));
+        WeightsException e = assertThrows(WeightsException.class, () -> Codec.load(small, new CpuBackend(1)));
+        assertTrue(e.getMessage().contains("quantizer.vq.layers.0._codebook.embed has shape [32, 16], config implies "
+                + "[1024, 128]"), e.getMessage());
+    }
+
+    @Test
+    void aFolderOfSeveralCheckpointsOrNoneIsRefusedNamingThem() throws Exception {
+        Files.copy(CodecContract.resource("encodec_small").resolve("config.json"), tmp.resolve("config.json"));
+        WeightsException e = assertThrows(WeightsException.class, () -> Codec.load(tmp, new CpuBackend(1)));
+        assertTrue(e.getMessage().contains("holds neither model.safetensors nor SpeechTokenizer.pt nor another .pt or .th"),
+                e.getMessage());
+        Files.copy(CodecContract.resource("encodec_small").resolve("encodec_small.th"), tmp.resolve("a.th"));
+        Files.copy(CodecContract.resource("encodec_small").resolve("encodec_small.th"), tmp.resolve("b.pt"));
+        e = assertThrows(WeightsException.class, () -> Codec.load(tmp, new CpuBackend(1)));
+        assertTrue(e.getMessage().contains("holds several checkpoints [a.th, b.pt]: name one"), e.getMessage());
+        try (Codec codec = Codec.load(tmp.resolve("b.pt"), new CpuBackend(1))) {
+            assertTrue(codec.config().causal(), "a named file is read with its folder's config");
+        }
     }
 
     /** config.json plus a safetensors of the small .pt's tensors, renamed or dropped (null) by {@code rename}. */
