@@ -22,6 +22,8 @@ record CodecRelease(Path weights, CodecConfig config, String configJson, List<St
 
     /** The file name EnCodec's 24 kHz checkpoint starts with ({@code encodec_24khz-d7cc33bc.th}). */
     static final String ENCODEC_24KHZ = "encodec_24khz";
+    /** The file name of EnCodec's 48 kHz checkpoint, which this decoder cannot run. */
+    static final String ENCODEC_48KHZ = "encodec_48khz";
 
     /**
      * Finds the weights and config of a codec folder, or of a checkpoint file (its folder's config).
@@ -34,6 +36,10 @@ record CodecRelease(Path weights, CodecConfig config, String configJson, List<St
         Path weights = Files.isDirectory(folderOrFile) ? weightsIn(folder) : folderOrFile;
         Path json = folder.resolve("config.json");
         List<String> notes = new ArrayList<>();
+        if (weights.getFileName().toString().startsWith(ENCODEC_48KHZ)) {
+            throw new IllegalArgumentException(weights + ": EnCodec's 48 kHz model is not supported (stereo, group norm "
+                    + "in every conv, decoded in overlapping 1 s segments with a scale each); its 24 kHz model is");
+        }
         if (!Files.exists(json) && weights.getFileName().toString().startsWith(ENCODEC_24KHZ)) {
             CodecConfig config = CodecConfig.encodec24khz();
             notes.add("no config.json: " + weights.getFileName() + " decoded as EnCodec's 24 kHz model (" + config + ")");

@@ -168,6 +168,17 @@ class CodecLoadTest {
     }
 
     @Test
+    void aBadCausalValueAndEncodecs48khzModelAreRefusedNamingThem() throws Exception {
+        String json = CodecConfig.encodec24khz().toJson().replace("\"causal\": true", "\"causal\": \"yes\"");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> CodecConfig.fromJson(json));
+        assertTrue(e.getMessage().contains("\"causal\" must be true or false, got yes"), e.getMessage());
+        Path stereo = tmp.resolve("encodec_48khz-7e698e3e.th");
+        Files.copy(CodecContract.resource("encodec_small").resolve("encodec_small.th"), stereo);
+        e = assertThrows(IllegalArgumentException.class, () -> Codec.load(tmp, new CpuBackend(1)));
+        assertTrue(e.getMessage().contains("EnCodec's 48 kHz model is not supported"), e.getMessage());
+    }
+
+    @Test
     void aFolderOfSeveralCheckpointsOrNoneIsRefusedNamingThem() throws Exception {
         Files.copy(CodecContract.resource("encodec_small").resolve("config.json"), tmp.resolve("config.json"));
         WeightsException e = assertThrows(WeightsException.class, () -> Codec.load(tmp, new CpuBackend(1)));
