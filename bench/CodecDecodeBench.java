@@ -19,12 +19,14 @@ import org.soundstorm4j.weights.SafeTensorsWriter;
  * strides [8,5,4,2], dimension 1024, 8 levels) on the CPU backend. The weights are the fill
  * formula of tests/resources/codec/README.md (decoder and codebooks only), written once as a
  * converted folder (config.json + model.safetensors, ~270 MB) under the given directory. The
- * peer is bench/speechtokenizer_decode_torch.py. Run from the repository root after
+ * peer is bench/codec_decode_torch.py. Run from the repository root after
  * {@code mvn -B package -DskipTests}:
  * {@code java --add-modules jdk.incubator.vector -Xmx2g -cp target/soundstorm4j.jar bench/CodecDecodeBench.java /tmp/codec-bench 1500 1 3}
  * (folder, frames, warm-up runs, timed runs; a fifth argument {@code profile} times each op through
  * {@code ProfilingBackend} instead, which serialises nothing but adds a clock read per op). Prints one line per run and a summary with the
- * real-time factor (decode time / audio time) and the heap's peak use.
+ * real-time factor (decode time / audio time) and the heap's peak use. With {@code -Dcodec=encodec}
+ * it times EnCodec's 24 kHz shapes instead (N 32, D 128, 32 levels; 2250 frames = 30 s), in a
+ * folder of its own; a folder written for the other codec is refused.
  */
 public class CodecDecodeBench {
     public static void main(String[] args) throws Exception {
@@ -32,9 +34,16 @@ public class CodecDecodeBench {
         int frames = args.length > 1 ? Integer.parseInt(args[1]) : 1500;
         int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         int repeats = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        CodecConfig config = CodecConfig.speechTokenizer();
+        String codecName = System.getProperty("codec", "speechtokenizer");
+        CodecConfig config = switch (codecName) {
+            case "speechtokenizer" -> CodecConfig.speechTokenizer();
+            case "encodec" -> CodecConfig.encodec24khz();
+            default -> throw new IllegalArgumentException("-Dcodec must be speechtokenizer or encodec, not " + codecName);
+        };
         if (!Files.isRegularFile(dir.resolve("model.safetensors"))) {
             write(dir, config);
+        } else if (!CodecConfig.read(dir.resolve("config.json")).equals(config)) {
+            throw new IllegalArgumentException(dir + " holds another codec than " + codecName + ": give another folder");
         }
         int threads = Runtime.getRuntime().availableProcessors();
         boolean profile = args.length > 4 && args[4].equals("profile");
@@ -74,7 +83,7 @@ public class CodecDecodeBench {
                     peak += pool.getPeakUsage().getUsed();
                 }
             }
-            System.out.printf("codec decode, cpu backend, %d threads (%s): %d frames = %.1f s of audio; median %.3f s "
+            System.out.printf(codecName + " decode, cpu backend, %d threads (%s): %d frames = %.1f s of audio; median %.3f s "
                             + "(min %.3f, max %.3f) over %d runs; real-time factor %.3f (%.1fx faster than real time); "
                             + "slice %d frames; heap pools' peaks summed %.0f MB (an over-estimate: pools peak at different times), -Xmx %.0f MB%n",
                     threads, System.getProperty("java.vm.version"), frames, audio, median, times[0],

@@ -1,9 +1,16 @@
-"""Time SpeechTokenizer's own `decode` (codes -> waveform) in PyTorch: the peer for a Java decoder.
+"""Time a codec's own decode (codes -> waveform) in PyTorch: the peer for the Java decoder.
 
 Usage:
-    /usr/bin/python3 bench/speechtokenizer_decode_torch.py \
+    /usr/bin/python3 bench/codec_decode_torch.py \
         --speechtokenizer-src DIR --einops-src DIR [--frames 1500] [--threads 2] \
         [--warmup 1] [--repeats 5] [--malloc tuned|default|both]
+    /usr/bin/python3 bench/codec_decode_torch.py --codec encodec \
+        --encodec-src DIR --einops-src DIR [--frames 2250] ...
+
+--codec encodec times EnCodec's 24 kHz model instead (facebookresearch/encodec, imported as in
+weights/reference/encodec_reference.py: `EncodecModel._get_model` for the 24 kHz bandwidths, every
+tensor from the fill formula, all 32 levels), calling `EncodecModel.decode([(codes, None)])`.
+The rest of this text is about the default, SpeechTokenizer.
 
 Builds the public SpeechTokenizer (imported at run time from the given checkouts, as in
 weights/reference/speechtokenizer_reference.py) with the released config
@@ -51,6 +58,9 @@ def _child(a, tuned):
     cmd = [sys.executable, os.path.abspath(__file__), "--malloc", "tuned" if tuned else "default",
            "--frames", str(a.frames), "--threads", str(a.threads), "--warmup", str(a.warmup),
            "--repeats", str(a.repeats), "--seed", str(a.seed)]
+    cmd += ["--codec", a.codec]
+    if a.encodec_src:
+        cmd += ["--encodec-src", a.encodec_src]
     if a.speechtokenizer_src:
         cmd += ["--speechtokenizer-src", a.speechtokenizer_src]
     if a.einops_src:
@@ -63,16 +73,22 @@ def main():
     sys.path.insert(0, os.path.join(HERE, "..", "weights", "reference"))
     import speechtokenizer_reference as ref
 
-    ap = argparse.ArgumentParser(description="time SpeechTokenizer.decode in PyTorch")
+    ap = argparse.ArgumentParser(description="time SpeechTokenizer's or EnCodec's decode in PyTorch")
     ref.add_source_args(ap)
-    ap.add_argument("--frames", type=int, default=1500, help="codec frames (50 per second)")
+    ap.add_argument("--codec", choices=["speechtokenizer", "encodec"], default="speechtokenizer")
+    ap.add_argument("--encodec-src", help="checkout of facebookresearch/encodec (--codec encodec)")
+    ap.add_argument("--frames", type=int, default=1500, help="codec frames (50 per second; EnCodec 75)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--warmup", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--malloc", choices=["tuned", "default", "both"], default="both")
     a = ap.parse_args()
-    ref.check_source_args(ap, a)
+    if a.codec == "encodec":
+        if not a.encodec_src or not a.einops_src:
+            ap.error("--codec encodec needs --encodec-src and --einops-src")
+    else:
+        ref.check_source_args(ap, a)
 
     if a.malloc == "both":
         res = {"default_malloc": _child(a, False), "tuned_malloc": _child(a, True),
@@ -88,30 +104,38 @@ def main():
 
     import torch
     torch.set_num_threads(a.threads)
-    model_cls = ref.import_speechtokenizer(a.speechtokenizer_src, a.einops_src)
-    cfg = dict(ref.RELEASED_CONFIG)
-    model = ref.init_random(model_cls, cfg, a.seed)
     g = torch.Generator().manual_seed(a.seed + 2)
-    codes = torch.randint(0, cfg["codebook_size"], (cfg["n_q"], 1, a.frames), generator=g)
-    hop = 1
-    for s in cfg["strides"]:
-        hop *= s
+    if a.codec == "encodec":
+        import encodec_reference as enc
+        model = enc.released_model(enc.import_encodec(a.encodec_src, a.einops_src)[0])
+        codes = torch.randint(0, 1024, (1, 32, a.frames), generator=g)
+        hop, rate = 320, 24000
+        decode = lambda: model.decode([(codes, None)])  # noqa: E731
+    else:
+        model_cls = ref.import_speechtokenizer(a.speechtokenizer_src, a.einops_src)
+        cfg = dict(ref.RELEASED_CONFIG)
+        model = ref.init_random(model_cls, cfg, a.seed)
+        codes = torch.randint(0, cfg["codebook_size"], (cfg["n_q"], 1, a.frames), generator=g)
+        hop, rate = 1, cfg["sample_rate"]
+        for s in cfg["strides"]:
+            hop *= s
+        decode = lambda: model.decode(codes)  # noqa: E731
     load_before = os.getloadavg()
     times = []
     with torch.inference_mode():
         for i in range(a.warmup + a.repeats):
             t0 = time.perf_counter()
-            wav = model.decode(codes)
+            wav = decode()
             dt = time.perf_counter() - t0
             if i >= a.warmup:
                 times.append(dt)
     assert wav.shape == (1, 1, a.frames * hop) and torch.isfinite(wav).all()
-    audio_s = a.frames * hop / cfg["sample_rate"]
+    audio_s = a.frames * hop / rate
     med = statistics.median(times)
     print(json.dumps({
         "decode_s_median": round(med, 3), "decode_s_min": round(min(times), 3),
         "decode_s_max": round(max(times), 3), "times_s": [round(t, 3) for t in times],
-        "frames": a.frames, "audio_s": audio_s, "real_time_factor": round(med / audio_s, 4),
+        "codec": a.codec, "frames": a.frames, "audio_s": audio_s, "real_time_factor": round(med / audio_s, 4),
         "threads": a.threads, "warmup": a.warmup, "repeats": a.repeats,
         "malloc_tuned": tuned,
         "decoder_parameters": sum(p.numel() for p in model.decoder.parameters()),
