@@ -4,11 +4,12 @@ import java.util.Locale;
 
 /**
  * Audio seconds of codec frames, and the real-time factor of producing them. The frame rate is
- * not in the model's config.json; it is the codec's, and the codecs SoundStorm is trained on
- * (SoundStream, SpeechTokenizer) run at 50 Hz.
+ * not in the model's config.json; it is the codec's: with a codec loaded its own
+ * ({@code CodecConfig.frameRate()}: EnCodec's 24 kHz model runs at 75 Hz), else 50 Hz, the rate of
+ * the codecs SoundStorm is trained on (SoundStream, SpeechTokenizer).
  */
 final class AudioTime {
-    /** Codec frames per second of audio. */
+    /** Codec frames per second of audio where no codec says otherwise. */
     static final double FRAME_RATE_HZ = 50.0;
 
     private AudioTime() {
@@ -24,11 +25,16 @@ final class AudioTime {
         return generationSeconds / seconds(frames);
     }
 
-    /** "16.00 s of audio (8 x 100 frames at 50 Hz) in 7.30 s: real-time factor 0.46 (...)". */
-    static String closingLine(int batch, int frames, double generationSeconds) {
-        long all = (long) batch * frames;
-        return String.format(Locale.ROOT, "%.2f s of audio (%d x %d frames at %.0f Hz) in %.2f s: real-time factor %.3f"
+    /** "16.00 s of audio (8 x 100 frames at 50 Hz) in 7.30 s: real-time factor 0.46 (...)", at {@code frameRate} Hz. */
+    static String closingLine(int batch, int frames, double generationSeconds, double frameRate) {
+        double audio = (double) batch * frames / frameRate;
+        return String.format(Locale.ROOT, "%.2f s of audio (%d x %d frames at %s Hz) in %.2f s: real-time factor %.3f"
                         + " (generation time / audio time; below 1 is faster than real time)",
-                seconds(all), batch, frames, FRAME_RATE_HZ, generationSeconds, realTimeFactor(generationSeconds, all));
+                audio, batch, frames, rate(frameRate), generationSeconds, generationSeconds / audio);
+    }
+
+    /** 50, 75, or 12.5: no trailing zeros. */
+    private static String rate(double hz) {
+        return hz == Math.rint(hz) ? String.valueOf((long) hz) : String.valueOf(hz);
     }
 }

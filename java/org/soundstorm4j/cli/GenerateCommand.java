@@ -182,7 +182,8 @@ final class GenerateCommand extends OutputCommand {
                 }
                 out().println(line.append(" (").append(out).append(" vs ").append(truth).append(")"));
             }
-            out().println(AudioTime.closingLine(tokens.batch(), frames, seconds));
+            out().println(AudioTime.closingLine(tokens.batch(), frames, seconds,
+                    audioCodec == null ? AudioTime.FRAME_RATE_HZ : audioCodec.config().frameRate()));
         }
         return 0;
     }

@@ -146,6 +146,41 @@ class DecodeCommandTest {
         }
     }
 
+    /**
+     * EnCodec's causal codec under a model whose levels are all acoustic (codec_pairing all_acoustic,
+     * 3 levels of the codec's 4): generate's audio, window by window, equals decode's of its tokens,
+     * the closing line counts the codec's 1000 frames per second, and convert keeps "causal".
+     */
+    @Test
+    void generateOverEncodecsCausalCodecWritesTheAudioOfItsTokensAtTheCodecsRate() throws IOException {
+        Path encodec = Path.of("tests/resources/codec/encodec_small");
+        Path model = TestModels.random(tmp.resolve("model"), new ModelConfig(32, 1, 2, 16, 2, 2, 5, 3, 32, 16, 1,
+                LogitHead.PROJECTED, CodecPairing.ALL_ACOUSTIC), 3);
+        Path semantic = tmp.resolve("semantic.npy");
+        Npy.writeInts(semantic, new int[] {1, 17}, new Random(6).ints(17, 0, 16).toArray());
+        Path tokens = tmp.resolve("tokens.npy");
+        Path wav = tmp.resolve("gen.wav");
+        CliTest.Run r = CliTest.run("generate", "--weights", model.toString(), "--semantic", semantic.toString(),
+                "--out", tokens.toString(), "--codec", encodec.toString(), "--wav", wav.toString(), "--backend", "cpu",
+                "--window", "8", "--window-prompt", "2");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("0.02 s of audio (1 x 17 frames at 1000 Hz)"), r.out());
+        Path converted = tmp.resolve("converted");
+        CliTest.Run c = CliTest.run("convert", "--codec", encodec.toString(), "--out", converted.toString());
+        assertEquals(0, c.code(), c.err());
+        assertTrue(Files.readString(converted.resolve("config.json")).contains("\"causal\": true"));
+        Path decoded = tmp.resolve("decoded.npy");
+        CliTest.Run d = CliTest.run("decode", "--codec", converted.toString(), "--tokens", tokens.toString(), "--out",
+                decoded.toString(), "--backend", "cpu");
+        assertEquals(0, d.code(), d.err());
+        float[] want = Npy.readFloats(decoded).data();
+        float[] got = Wav.read(wav).samples();
+        assertEquals(17 * 24, got.length);
+        for (int i = 0; i < got.length; i++) {
+            assertEquals(Math.max(-1f, Math.min(1f, want[i])), got[i], 0.5 / 32767 + 1e-6, "sample " + i);
+        }
+    }
+
     @Test
     void generateRefusesACodecWhoseLevelsDoNotLineUpBeforeTheWork() {
         Path wav = tmp.resolve("never.wav");
