@@ -296,6 +296,32 @@ public abstract class CodecOpsContract {
         assertClose("lstm final c", cx, read(c), TOL);
     }
 
+    /** A row's recurrence gives the same bits alone as beside others (3 rows: a pair and an odd one on the CPU). */
+    @ParameterizedTest(name = "hidden {0}")
+    @CsvSource({"16", "33", "64"})
+    void lstmRecurrenceOfARowDoesNotDependOnTheBatch(int hidden) {
+        int batch = 3;
+        int frames = 5;
+        float[] gates = random(random, batch * frames * 4 * hidden, 2);
+        float[] whh = random(random, 4 * hidden * hidden, 1.5 / Math.sqrt(hidden));
+        float[] h0 = random(random, batch * hidden, 0.9);
+        float[] c0 = random(random, batch * hidden, 2);
+        MatrixWeight w = backend.uploadMatrix(whh, 4 * hidden, hidden);
+        Tensor out = backend.upload(poison(batch * frames * hidden));
+        backend.lstmRecurrence(backend.upload(gates), w, backend.upload(h0), backend.upload(c0), out, batch, frames,
+                hidden);
+        float[] together = read(out);
+        for (int b = 0; b < batch; b++) {
+            Tensor one = backend.upload(poison(frames * hidden));
+            backend.lstmRecurrence(backend.upload(java.util.Arrays.copyOfRange(gates, b * frames * 4 * hidden,
+                            (b + 1) * frames * 4 * hidden)), w,
+                    backend.upload(java.util.Arrays.copyOfRange(h0, b * hidden, (b + 1) * hidden)),
+                    backend.upload(java.util.Arrays.copyOfRange(c0, b * hidden, (b + 1) * hidden)), one, 1, frames, hidden);
+            assertArrayEquals(java.util.Arrays.copyOfRange(together, b * frames * hidden, (b + 1) * frames * hidden),
+                    read(one), "row " + b);
+        }
+    }
+
     @ParameterizedTest(name = "batch {0}, frames {1}, in {2}, hidden {3}")
     @CsvSource({"1,7,5,5", "2,13,32,32", "2,9,17,33"})
     void anLstmLayerIsLinearOverAllFramesThenTheRecurrenceFromZeros(int batch, int frames, int in, int hidden) {

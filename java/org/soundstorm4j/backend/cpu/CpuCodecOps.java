@@ -200,8 +200,8 @@ final class CpuCodecOps {
                     int first = g * hidden + u0;
                     int p0 = first / nr;
                     int p1 = (g * hidden + u1 - 1) / nr + 1;
-                    kernels.gemm(hPrev, hOff, hStride, batch, whh, p0, p1, rec, g * stride + nr - first, ldc,
-                            null, Epilogue.STORE, 1f);
+                    kernels.recurrentProduct(hPrev, hOff, hStride, batch, whh, p0, p1, rec, g * stride + nr - first,
+                            ldc);
                 }
                 for (int b = 0; b < batch; b++) {
                     int row = b * frames + frame;

@@ -23,6 +23,15 @@ interface CpuKernels {
     void gemm(float[] a, int aOff, int lda, int m, PackedMatrix b, int p0, int p1,
               float[] c, int cOff, int ldc, float[] bias, Epilogue epilogue, float scale);
 
+    /**
+     * {@code C[i, n] = (A B^T)[i, n]} for rows {@code i < m} and the columns of panels {@code [p0, p1)}:
+     * the LSTM step's {@code h W_hh^T}, a few rows against a large matrix, where {@link #gemm}'s one
+     * accumulator chain per column waits on each multiply-add's latency. A row's arithmetic does
+     * not depend on m or on its place among the rows.
+     */
+    void recurrentProduct(float[] a, int aOff, int lda, int m, PackedMatrix b, int p0, int p1, float[] c, int cOff,
+                          int ldc);
+
     /** {@code out[o + j] = x[i + j] * sigmoid(x[i + channels + j])} for {@code j < channels}. */
     void gluRow(float[] x, int i, float[] out, int o, int channels);
 

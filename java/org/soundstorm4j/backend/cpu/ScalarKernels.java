@@ -40,6 +40,13 @@ final class ScalarKernels implements CpuKernels {
         return 1f / (1f + (float) Math.exp(-x));
     }
 
+    /** The plain product: a scalar loop has no multiply-add latency to hide. */
+    @Override
+    public void recurrentProduct(float[] a, int aOff, int lda, int m, PackedMatrix b, int p0, int p1, float[] c,
+                                 int cOff, int ldc) {
+        gemm(a, aOff, lda, m, b, p0, p1, c, cOff, ldc, null, Epilogue.STORE, 1f);
+    }
+
     @Override
     public String description() {
         return "scalar Java (start the JVM with --add-modules jdk.incubator.vector for the Vector API)";
