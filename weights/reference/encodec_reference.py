@@ -111,36 +111,6 @@ def decode(model, codes):
     return wav, float((wav.double() - wav64).abs().max())
 
 
-def receptive_field(model, frames, t0):
-    dec = model.decoder.double()
-    gen = torch.Generator().manual_seed(3)
-    x = torch.randn(1, SMALL["dimension"], frames, generator=gen, dtype=torch.float64)
-    dx = torch.zeros_like(x)
-    dx[:, :, t0] = 1e-3 * torch.randn(SMALL["dimension"], generator=gen, dtype=torch.float64)
-    lstm = dec.model[1]
-    assert type(lstm).__name__ == "SLSTM"
-    pert = {}
-
-    def hook(_m, _inp, out):
-        if "d" in pert:
-            out = out.clone()
-            out[:, :, t0] += pert["d"]
-        return out
-
-    with torch.no_grad():
-        y0 = dec(x)[0, 0]
-        changed = torch.nonzero(dec(x + dx)[0, 0] != y0).flatten()
-        h = lstm.register_forward_hook(hook)
-        pert["d"] = 1e-3 * torch.randn(lstm.lstm.hidden_size, generator=gen, dtype=torch.float64)
-        changed_post = torch.nonzero(dec(x)[0, 0] != y0).flatten()
-        h.remove()
-    model.decoder.float()
-    return {"frames": frames, "perturbed_frame": t0, "hop_samples": int(np.prod(SMALL["ratios"])),
-            "decoder_input_changed_samples": [int(changed.min()), int(changed.max())],
-            "lstm_output_changed_samples": [int(changed_post.min()), int(changed_post.max())],
-            "lstm_output_changed_count": int(changed_post.numel())}
-
-
 def released_model(EncodecModel):
     """The 24 kHz model's structure, every state_dict tensor from the shared fill formula."""
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -233,7 +203,11 @@ def main():
         "decode": "EncodecModel.decode([(codes.transpose(0, 1), None)]), eval mode, float32, 2 threads; codes "
                   "[k, B, T] use levels 0..k-1; wav [B, 1, T*hop]",
         "hop_samples": hop, "cases": cases})
-    rf = receptive_field(model, 48, 24)
+    # the same perturbation as SpeechTokenizer's fixtures (the decoders share their structure)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from speechtokenizer_reference import receptive_field_empirical
+    rf = receptive_field_empirical(model, 48, 24)
+    rf["hop_samples"] = hop
     write_json(os.path.join(a.out, "receptive_field.json"), rf)
     print("receptive field:", rf)
 

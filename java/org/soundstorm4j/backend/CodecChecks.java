@@ -16,16 +16,22 @@ public final class CodecChecks {
         }
     }
 
+    /** The window's output frames for {@code frames} input frames, refusing none. */
+    private static long outFrames(String op, ConvWindow w, int frames) {
+        long outFrames = w.outFrames(frames);
+        if (outFrames < 1) {
+            throw new IllegalArgumentException(op + ": " + frames + " frames padded " + w.padLeft() + "/"
+                    + w.padRight() + " are shorter than the kernel's span " + ((long) w.dilation() * (w.kernel() - 1) + 1));
+        }
+        return outFrames;
+    }
+
     /** Checks an im2col call and returns the output frames. {@code lengths} is -1 when absent. */
     public static int im2col(long x, long lengths, ConvWindow w, long out, int batch, int frames, int channels) {
         positive("im2col", "batch", batch);
         positive("im2col", "frames", frames);
         positive("im2col", "channels", channels);
-        long outFrames = w.outFrames(frames);
-        if (outFrames < 1) {
-            throw new IllegalArgumentException("im2col: " + frames + " frames padded " + w.padLeft() + "/"
-                    + w.padRight() + " are shorter than the kernel's span " + ((long) w.dilation() * (w.kernel() - 1) + 1));
-        }
+        long outFrames = outFrames("im2col", w, frames);
         TensorSizes.require("im2col x", x, (long) batch * frames * channels);
         if (lengths >= 0) {
             TensorSizes.require("im2col lengths", lengths, batch);
@@ -48,11 +54,7 @@ public final class CodecChecks {
             throw new IllegalArgumentException("conv1d weight has " + weight.cols() + " columns, needs kernel "
                     + w.kernel() + " x cin " + cin + " = " + w.columns(cin));
         }
-        long outFrames = w.outFrames(frames);
-        if (outFrames < 1) {
-            throw new IllegalArgumentException("conv1d: " + frames + " frames padded " + w.padLeft() + "/"
-                    + w.padRight() + " are shorter than the kernel's span " + ((long) w.dilation() * (w.kernel() - 1) + 1));
-        }
+        long outFrames = outFrames("conv1d", w, frames);
         TensorSizes.require("conv1d x", x, (long) batch * frames * cin);
         if (bias >= 0) {
             TensorSizes.require("conv1d bias", bias, weight.rows());
