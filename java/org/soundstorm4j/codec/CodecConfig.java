@@ -33,7 +33,8 @@ import org.soundstorm4j.io.Json;
  *   <li>{@code codebook_size}: [1, 65536]; {@code n_q}: [1, 64]; {@code sample_rate}: [1, 384000] Hz</li>
  *   <li>2^S N (the LSTM width) at most 65536</li>
  *   <li>{@code causal}: optional, false when absent (SpeechTokenizer). True is EnCodec's causal SEANet: every
- *       conv pads only on the left (reflect), every transposed conv trims only on the right</li>
+ *       conv pads only on the left (reflect), every transposed conv trims only on the right; the hop must then
+ *       exceed 6 samples, the last conv's left padding</li>
  * </ul>
  *
  * The SEANet constants that SpeechTokenizer does not put in its config are fixed here: the first
@@ -96,6 +97,12 @@ public record CodecConfig(int nFilters, int[] strides, int dimension, int lstmLa
         if (((long) nFilters << strides.length) > 65536) {
             throw new IllegalArgumentException("n_filters " + nFilters + " x 2^" + strides.length
                     + " strides gives an LSTM width above 65536");
+        }
+        if (causal && hop <= KERNEL - 1) {
+            // at the true start the last conv mirrors samples 1..6 into sample 0's window: they must
+            // lie in frame 0, or a decode cut into frames would read a window edge there
+            throw new IllegalArgumentException("a causal decoder needs strides multiplying to a hop above " + (KERNEL - 1)
+                    + " samples (the last conv's left padding), got " + hop);
         }
         long widestSpan = (long) Math.pow(dilationBase, nResidualLayers - 1) * (residualKernelSize - 1);
         long widestPad = causal ? widestSpan : widestSpan / 2;

@@ -35,11 +35,11 @@ public final class CodecConversion {
      * @throws IllegalArgumentException naming a config key that is missing or out of range
      */
     public static Result convert(Path releaseFolder, Path outDir, DType stored) {
-        CodecRelease release = CodecRelease.find(releaseFolder);
+        CodecRelease release = CodecRelease.findRelease(releaseFolder);
         CodecConfig config = release.config();
         if (release.weights().getFileName().toString().endsWith(".safetensors")) {
-            throw new IllegalArgumentException(releaseFolder + " is already converted (" + release.weights().getFileName()
-                    + "); give the release folder with its .pt or .th checkpoint");
+            throw new IllegalArgumentException(releaseFolder + " is already converted; give the release folder or its "
+                    + ".pt or .th checkpoint");
         }
         try (TorchCheckpoint pt = TorchCheckpoint.open(release.weights())) {
             List<String> notes = new ArrayList<>(release.notes());

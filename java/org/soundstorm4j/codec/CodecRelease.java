@@ -32,8 +32,20 @@ record CodecRelease(Path weights, CodecConfig config, String configJson, List<St
      * @throws IllegalArgumentException  naming the config file and key that is missing or wrong
      */
     static CodecRelease find(Path folderOrFile) {
+        return find(folderOrFile, true);
+    }
+
+    /**
+     * {@link #find}, for {@code convert --codec}: a folder's release checkpoint ({@code .pt} or
+     * {@code .th}) even where a converted {@code model.safetensors} lies beside it.
+     */
+    static CodecRelease findRelease(Path folderOrFile) {
+        return find(folderOrFile, false);
+    }
+
+    private static CodecRelease find(Path folderOrFile, boolean converted) {
         Path folder = Files.isDirectory(folderOrFile) ? folderOrFile : folderOrFile.toAbsolutePath().getParent();
-        Path weights = Files.isDirectory(folderOrFile) ? weightsIn(folder) : folderOrFile;
+        Path weights = Files.isDirectory(folderOrFile) ? weightsIn(folder, converted) : folderOrFile;
         Path json = folder.resolve("config.json");
         List<String> notes = new ArrayList<>();
         if (weights.getFileName().toString().startsWith(ENCODEC_48KHZ)) {
@@ -53,11 +65,12 @@ record CodecRelease(Path weights, CodecConfig config, String configJson, List<St
         return new CodecRelease(weights, file.config(), file.json(), List.copyOf(notes));
     }
 
-    private static Path weightsIn(Path folder) {
-        for (String name : new String[] {"model.safetensors", "SpeechTokenizer.pt"}) {
-            if (Files.isRegularFile(folder.resolve(name))) {
-                return folder.resolve(name);
-            }
+    private static Path weightsIn(Path folder, boolean converted) {
+        if (converted && Files.isRegularFile(folder.resolve("model.safetensors"))) {
+            return folder.resolve("model.safetensors");
+        }
+        if (Files.isRegularFile(folder.resolve("SpeechTokenizer.pt"))) {
+            return folder.resolve("SpeechTokenizer.pt");
         }
         List<Path> checkpoints = new ArrayList<>();
         try (var files = Files.list(folder)) {
@@ -71,7 +84,8 @@ record CodecRelease(Path weights, CodecConfig config, String configJson, List<St
             return checkpoints.get(0);
         }
         throw new WeightsException(folder + (checkpoints.isEmpty()
-                ? " holds neither model.safetensors nor SpeechTokenizer.pt nor another .pt or .th checkpoint"
+                ? (converted ? " holds neither model.safetensors nor SpeechTokenizer.pt nor another .pt or .th checkpoint"
+                        : " holds no .pt or .th checkpoint to convert")
                 : " holds several checkpoints " + checkpoints.stream().map(f -> f.getFileName().toString()).toList()
                         + ": name one"));
     }

@@ -407,4 +407,31 @@ public abstract class CodecContract {
         float[] streamed = stream(encodecReleased(), codes, 3)[0];
         assertTrue(maxDiff(got, streamed, "streamed") <= 1e-5 * peak(got), name + ": streamed equals whole");
     }
+
+    /**
+     * Causal configs at the smallest hops allowed (7 and 8 samples: the last conv's start
+     * reflection stays in frame 0), fill-formula weights: one frame per slice, and streamed one
+     * frame at a time, equal the whole decode.
+     */
+    @ParameterizedTest(name = "strides {0}")
+    @ValueSource(strings = {"7", "4 2"})
+    void aCausalDecoderAtTheSmallestHopsSlicesAsTheWhole(String strides) {
+        int[] ratios = java.util.Arrays.stream(strides.split(" ")).mapToInt(Integer::parseInt).toArray();
+        CodecConfig config = new CodecConfig(4, ratios, 16, 1, 2, 3, 1, 32, 4, 24000, true);
+        int[][][] codes = new int[4][1][12];
+        java.util.SplittableRandom random = new java.util.SplittableRandom(9);
+        for (int[][] level : codes) {
+            for (int t = 0; t < 12; t++) {
+                level[0][t] = random.nextInt(32);
+            }
+        }
+        try (FormulaTensors t = new FormulaTensors(config); Codec codec = Codec.create(config, t, createBackend())) {
+            float[] whole = codec.decode(codes)[0];
+            codec.fixSliceFrames(1);
+            float[] sliced = codec.decode(codes)[0];
+            float[] streamed = stream(codec, codes, 1)[0];
+            assertTrue(maxDiff(whole, sliced, "sliced") <= 1e-5 * peak(whole), "sliced equals whole");
+            assertTrue(maxDiff(whole, streamed, "streamed") <= 1e-5 * peak(whole), "streamed equals whole");
+        }
+    }
 }

@@ -178,6 +178,38 @@ class CodecLoadTest {
         assertTrue(e.getMessage().contains("EnCodec's 48 kHz model is not supported"), e.getMessage());
     }
 
+    /**
+     * A causal hop of at most 6 samples would put the samples the last conv's start reflection
+     * reads in frame 1, where a decode cut into frames sees a window edge (found by review: strides
+     * [3, 2] sliced one frame at a time differed from the whole decode by 5e-3); it is refused.
+     */
+    @Test
+    void aCausalDecoderWithAHopWithinTheLastConvsPaddingIsRefused() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new CodecConfig(4, new int[] {3, 2}, 16, 1, 2, 3, 1, 32, 4, 24000, true));
+        assertTrue(e.getMessage().contains("a causal decoder needs strides multiplying to a hop above 6 samples"),
+                e.getMessage());
+        assertEquals(7, new CodecConfig(4, new int[] {7}, 16, 1, 2, 3, 1, 32, 4, 24000, true).hop());
+        assertEquals(6, new CodecConfig(4, new int[] {3, 2}, 16, 1, 2, 3, 1, 32, 4, 24000, false).hop());
+    }
+
+    /** convert reads the release checkpoint even where a converted model.safetensors lies beside it. */
+    @Test
+    void convertReadsTheReleaseCheckpointBesideAConvertedFile() throws Exception {
+        Path both = Files.createDirectory(tmp.resolve("both"));
+        Files.copy(SMALL.resolve("config.json"), both.resolve("config.json"));
+        Files.copy(SMALL.resolve("SpeechTokenizer.pt"), both.resolve("SpeechTokenizer.pt"));
+        CodecConversion.convert(both, both, DType.F32);
+        CodecConversion.Result again = CodecConversion.convert(both, both, DType.BF16);
+        assertTrue(again.tensors() > 0);
+        try (Codec codec = Codec.load(both, new CpuBackend(1))) {
+            assertEquals(16, codec.config().hop(), "loads the converted file");
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> CodecConversion.convert(both.resolve("model.safetensors"), tmp.resolve("out"), DType.F32));
+        assertTrue(e.getMessage().contains("is already converted"), e.getMessage());
+    }
+
     @Test
     void aFolderOfSeveralCheckpointsOrNoneIsRefusedNamingThem() throws Exception {
         Files.copy(CodecContract.resource("encodec_small").resolve("config.json"), tmp.resolve("config.json"));
