@@ -16,9 +16,10 @@ import org.soundstorm4j.weights.torch.TorchCheckpoint;
 
 /**
  * A codec release folder (SpeechTokenizer's {@code config.json} + {@code SpeechTokenizer.pt}, or
- * EnCodec's {@code encodec_24khz-*.th}, as {@link Codec#load} finds them) to a converted codec folder: the same {@code config.json} (written from the implied config for EnCodec) and a {@code model.safetensors} holding only
- * what decoding needs (the quantizer's codebooks and the decoder, weight norm kept as stored), each
- * file whole or not at all. Every tensor is checked against the config before anything is written.
+ * EnCodec's {@code encodec_24khz-*.th}, as {@link Codec#load} finds them) to a converted codec
+ * folder: the same {@code config.json} (written from the implied config for EnCodec) and a
+ * {@code model.safetensors} holding only what decoding needs (the quantizer's codebooks and the
+ * decoder, weight norm kept as stored), each file whole or not at all. Every tensor is checked against the config before anything is written.
  */
 public final class CodecConversion {
     /** What a conversion wrote: the tensors kept, and what was left out (encoder, training buffers). */

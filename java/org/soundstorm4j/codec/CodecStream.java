@@ -7,8 +7,9 @@ import org.soundstorm4j.backend.CodecLayouts;
  * generation's windows), and every sample that no later frame can change is handed to the
  * listener at once. The samples equal the whole decode's (the same {@code DecodeRun}): a pushed
  * frame's audio is final once {@link ReceptiveField#lookaheadFrames()} more frames are in (and at
- * least {@link ReceptiveField#startFrames()} in all), or when the last frame is. Made by {@link Codec#stream}; calls on one codec take turns with its
- * other calls. Closing before the last frame frees the device state and emits nothing more.
+ * least {@link ReceptiveField#startFrames()} in all), or when the last frame is. Made by
+ * {@link Codec#stream}; calls on one codec take turns with its other calls. Closing before the
+ * last frame frees the device state and emits nothing more.
  */
 public final class CodecStream implements AutoCloseable {
     private final Codec codec;

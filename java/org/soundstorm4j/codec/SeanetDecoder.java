@@ -13,8 +13,9 @@ import org.soundstorm4j.weights.NamedTensors;
 /**
  * A SEANet codec's decode network on a {@link Backend}: the codebook sum, then SEANet's decoder
  * (first conv, LSTM with its skip, per stride ELU + transposed conv + residual blocks, ELU, last
- * conv), with SpeechTokenizer's centred padding or EnCodec's causal one ({@link CodecConfig#causal}). Written once against the backend's ops; activations are
- * {@code [batch, frames, channels]} at each layer's rate.
+ * conv), with SpeechTokenizer's centred padding or EnCodec's causal one ({@link CodecConfig#causal}).
+ * Written once against the backend's ops; activations are {@code [batch, frames, channels]} at
+ * each layer's rate.
  *
  * <p>It is split where a streaming decoder needs to cut: {@link #latent} (codebook sum and first
  * conv, over a window of code frames), {@link #lstm} (carrying its state), and {@link #tail}
@@ -88,8 +89,8 @@ final class SeanetDecoder {
                 project[j] = conv(t, CodecTensors.residual(config, s, j, 3), cout / 2, cout, 1, null);
                 shortcut[j] = conv(t, CodecTensors.shortcut(config, s, j), cout, cout, 1, null);
             }
-            stages[s] = new Stage(r, config.transposedTrimLeft(s), cin, cout, taps, be.upload(CodecWeights.floats(t, tp + ".bias")), conv, project,
-                    shortcut);
+            stages[s] = new Stage(r, config.transposedTrimLeft(s), cin, cout, taps,
+                    be.upload(CodecWeights.floats(t, tp + ".bias")), conv, project, shortcut);
         }
         last = conv(t, CodecTensors.lastConv(config), config.nFilters(), 1, CodecConfig.KERNEL,
                 new ConvWindow(CodecConfig.KERNEL, 1, pad[0], pad[1], PadMode.REFLECT, true));

@@ -147,14 +147,19 @@ public abstract class CodecContract {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"b2_t13_all", "b2_t13_k1", "b2_t13_k7", "b1_t1_all", "b1_t1_k1"})
     void decodesTheSmallFixtureAsSpeechTokenizerDoes(String name) {
-        Path dir = resource("small");
-        int[][][] codes = codes(dir.resolve("case_" + name + ".codes.npy"));
-        FloatArray wav = Npy.readFloats(dir.resolve("case_" + name + ".wav.npy"));
-        float[][] got = small().decode(codes);
+        // the README's tolerance: 1e-5 absolute (PyTorch's own float32 error is ~1.6e-7)
+        assertDecodesTheCaseWithin1e5(small(), "small", name);
+    }
+
+    /** Every row of {@code dir}'s case {@code name} decoded by {@code codec} within 1e-5 of the reference waveform. */
+    private static void assertDecodesTheCaseWithin1e5(Codec codec, String dir, String name) {
+        Path folder = resource(dir);
+        int[][][] codes = codes(folder.resolve("case_" + name + ".codes.npy"));
+        FloatArray wav = Npy.readFloats(folder.resolve("case_" + name + ".wav.npy"));
+        float[][] got = codec.decode(codes);
         assertEquals(wav.dim(0), got.length, "rows");
         for (int b = 0; b < got.length; b++) {
             double d = maxDiff(row(wav, b), got[b], name + " row " + b);
-            // the README's tolerance: 1e-5 absolute (PyTorch's own float32 error is ~1.6e-7)
             assertTrue(d <= 1e-5, name + " row " + b + ": max |diff| " + d + " > 1e-5");
         }
     }
@@ -325,17 +330,9 @@ public abstract class CodecContract {
     @ParameterizedTest(name = "{0}")
     @CsvSource({"b2_t13_all", "b2_t13_k1", "b2_t13_k3", "b1_t40_all", "b1_t1_all", "b1_t5_all"})
     void decodesTheEncodecFixtureAsEncodecDoes(String name) {
-        Path dir = resource("encodec_small");
         assertTrue(encodec().config().causal(), "config.json says causal");
-        int[][][] codes = codes(dir.resolve("case_" + name + ".codes.npy"));
-        FloatArray wav = Npy.readFloats(dir.resolve("case_" + name + ".wav.npy"));
-        float[][] got = encodec().decode(codes);
-        assertEquals(wav.dim(0), got.length, "rows");
-        for (int b = 0; b < got.length; b++) {
-            double d = maxDiff(row(wav, b), got[b], name + " row " + b);
-            // PyTorch's own float32 error is ~1.3e-7 (cases.json)
-            assertTrue(d <= 1e-5, name + " row " + b + ": max |diff| " + d + " > 1e-5");
-        }
+        // PyTorch's own float32 error is ~1.3e-7 (cases.json)
+        assertDecodesTheCaseWithin1e5(encodec(), "encodec_small", name);
     }
 
     @ParameterizedTest(name = "slices of {0}, chunks of {1} frames")
