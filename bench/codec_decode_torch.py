@@ -36,19 +36,9 @@ import subprocess
 import sys
 import time
 
-MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": str(1 << 30), "MALLOC_TRIM_THRESHOLD_": str(1 << 31)}
+from pytorch_forward import MALLOC_ENV, _cpu_name  # this folder is first on sys.path when run as a script
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def _cpu_name():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def _child(a, tuned):

@@ -44,12 +44,14 @@ import types
 import numpy as np
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import speechtokenizer_reference as ref  # noqa: E402  (the fill formula, codebook init, receptive field)
+
 SMALL = {"n_filters": 4, "ratios": [4, 3, 2], "dimension": 16, "n_residual_layers": 1,
          "dilation_base": 2, "residual_kernel_size": 3, "lstm": 2, "bins": 32, "n_q": 4,
          "sample_rate": 24000}
 SEED = 20261204
 CODES_SEED = 11
-WEIGHT_G_FLOOR = 0.1
 
 
 def import_encodec(src, einops_src):
@@ -86,18 +88,7 @@ def build(EncodecModel, m, qt):
     quantizer = qt.ResidualVectorQuantizer(dimension=c["dimension"], n_q=c["n_q"], bins=c["bins"])
     model = EncodecModel(encoder, decoder, quantizer, target_bandwidths=[1.5], sample_rate=c["sample_rate"],
                          channels=1, normalize=False, segment=None, name="small")
-    gen = torch.Generator().manual_seed(SEED + 1)
-    with torch.no_grad():
-        for name, t in model.state_dict().items():
-            if name.endswith("._codebook.embed"):
-                t.copy_(torch.randn(t.shape, generator=gen))
-            elif name.endswith("._codebook.inited") or name.endswith("._codebook.cluster_size"):
-                t.fill_(1.0)
-            elif name.endswith("weight_g"):
-                t.copy_(t.abs() + WEIGHT_G_FLOOR)
-        for layer in model.quantizer.vq.layers:
-            layer._codebook.embed_avg.copy_(layer._codebook.embed)
-    return model.eval()
+    return ref.randomize_codebooks(model, SEED)
 
 
 def decode(model, codes):
@@ -113,15 +104,13 @@ def decode(model, codes):
 
 def released_model(EncodecModel):
     """The 24 kHz model's structure, every state_dict tensor from the shared fill formula."""
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from speechtokenizer_reference import formula_values
     torch.manual_seed(0)  # the constructor's own init is overwritten below
     model = EncodecModel._get_model([1.5, 3., 6, 12., 24.], 24_000, 1, causal=True, model_norm="weight_norm",
                                     audio_normalize=False, name="unset")
     with torch.no_grad():
         for name, t in model.state_dict().items():
             assert t.is_floating_point(), name
-            t.copy_(torch.from_numpy(formula_values(name, t.numel()).reshape(t.shape)))
+            t.copy_(torch.from_numpy(ref.formula_values(name, t.numel()).reshape(t.shape)))
     return model.eval()
 
 
@@ -204,9 +193,7 @@ def main():
                   "[k, B, T] use levels 0..k-1; wav [B, 1, T*hop]",
         "hop_samples": hop, "cases": cases})
     # the same perturbation as SpeechTokenizer's fixtures (the decoders share their structure)
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    from speechtokenizer_reference import receptive_field_empirical
-    rf = receptive_field_empirical(model, 48, 24)
+    rf = ref.receptive_field_empirical(model, 48, 24)
     rf["hop_samples"] = hop
     write_json(os.path.join(a.out, "receptive_field.json"), rf)
     print("receptive field:", rf)

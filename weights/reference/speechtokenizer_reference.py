@@ -140,7 +140,13 @@ def check_source_args(p, a):
 def init_random(model_cls, cfg, seed):
     """Torch default init under a seed; codebooks N(0, EMBED_STD); weight_g kept positive."""
     torch.manual_seed(seed)
-    model = model_cls(cfg)
+    return randomize_codebooks(model_cls(cfg), seed)
+
+
+def randomize_codebooks(model, seed):
+    """A fresh model's codebooks (zeros: k-means init) drawn from N(0, EMBED_STD) under seed + 1,
+    their training buffers set to match, every weight_g replaced by |weight_g| + WEIGHT_G_FLOOR;
+    in eval mode. Shared with encodec_reference.py (the quantizer and weight norm are the same code)."""
     gen = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():
         for name, t in model.state_dict().items():
